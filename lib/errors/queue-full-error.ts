@@ -1,0 +1,37 @@
+import { BackpressureError } from './backpressure-error.js';
+
+/**
+ * Thrown by a queue (or coordinator) with the `'reject'` overflow strategy when it has no room.
+ *
+ * @example
+ * ```ts
+ * const queue = new BoundedQueue<number>({ capacity: 1, overflow: 'reject' });
+ * queue.tryOffer(1);
+ * await queue.offer(2).catch((e) => isQueueFullError(e) && console.log(e.capacity, e.size)); // 1 1
+ * ```
+ */
+export class QueueFullError extends BackpressureError {
+  readonly isQueueFullError = true;
+  override name = 'QueueFullError';
+
+  constructor(
+    /** The capacity of the queue that refused. */
+    readonly capacity: number,
+    /** How many items it held when it refused. */
+    readonly size: number,
+  ) {
+    super(`Queue is full: expected fewer than ${capacity} items to accept a new one, found ${size}.`);
+  }
+}
+
+/**
+ * Tells whether `error` is a {@link QueueFullError}.
+ *
+ * @example
+ * ```ts
+ * if (isQueueFullError(error)) retryLater(item);
+ * ```
+ */
+export function isQueueFullError(error: unknown): error is QueueFullError {
+  return typeof error === 'object' && error !== null && (error as QueueFullError).isQueueFullError === true;
+}

@@ -1,0 +1,35 @@
+import { BackpressureError } from './backpressure-error.js';
+
+/**
+ * Thrown when an offer waiting for room under the `'block'` strategy exceeds its `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * await queue.offer(item, { timeoutMs: 100 }).catch((e) => isQueueTimeoutError(e) && e.timeoutMs); // 100
+ * ```
+ */
+export class QueueTimeoutError extends BackpressureError {
+  readonly isQueueTimeoutError = true;
+  override name = 'QueueTimeoutError';
+
+  constructor(
+    /** How long the offer waited, in milliseconds. */
+    readonly timeoutMs: number,
+  ) {
+    super(`Timed out waiting for room in the queue: expected room within ${timeoutMs} ms, found none.`);
+  }
+}
+
+/**
+ * Tells whether `error` is a {@link QueueTimeoutError}.
+ *
+ * @example
+ * ```ts
+ * if (isQueueTimeoutError(error)) metrics.increment('offer_timeout');
+ * ```
+ */
+export function isQueueTimeoutError(error: unknown): error is QueueTimeoutError {
+  return (
+    typeof error === 'object' && error !== null && (error as QueueTimeoutError).isQueueTimeoutError === true
+  );
+}

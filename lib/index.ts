@@ -1,0 +1,53 @@
+// Public API of `rxjs-backpressure` (the core: runs in browsers and Node). Names are listed one by
+// one so that the export list is deliberate; spec/public-api.spec.ts pins it.
+
+// --- errors ---
+export { BackpressureError, isBackpressureError } from './errors/backpressure-error.js';
+export { QueueFullError, isQueueFullError } from './errors/queue-full-error.js';
+export { QueueClosedError, isQueueClosedError } from './errors/queue-closed-error.js';
+export { QueueTimeoutError, isQueueTimeoutError } from './errors/queue-timeout-error.js';
+export { FeedbackFormatError, isFeedbackFormatError } from './errors/feedback-format-error.js';
+export { FeedbackListenerError, isFeedbackListenerError } from './errors/feedback-listener-error.js';
+
+// --- levels ---
+export {
+  BACKPRESSURE_LEVELS,
+  compareLevels,
+  isBackpressureLevel,
+  maxLevel,
+  type BackpressureLevel,
+} from './levels/backpressure-level.js';
+export {
+  DEFAULT_WATERMARKS,
+  nextLevel,
+  resolveWatermarks,
+  type ResolvedWatermarks,
+  type Watermarks,
+} from './levels/watermarks.js';
+export { toBackpressureLevel } from './levels/to-backpressure-level.js';
+export { toFeedbackEvents, type ToFeedbackEventsOptions } from './levels/to-feedback-events.js';
+
+// --- feedback ---
+export {
+  createFeedbackEvent,
+  reasonForTransition,
+  type FeedbackEvent,
+  type FeedbackEventInit,
+  type FeedbackReason,
+} from './feedback/feedback-event.js';
+export { fromWire, toWire, type FeedbackWire } from './feedback/wire.js';
+export { FeedbackBus, feedbackBus, type FeedbackListener } from './feedback/feedback-bus.js';
+
+// --- queue ---
+export {
+  BoundedQueue,
+  OVERFLOW_STRATEGIES,
+  type BoundedQueueOptions,
+  type Dropped,
+  type OfferOptions,
+  type OverflowStrategy,
+} from './queue/bounded-queue.js';
+
+// --- coordinator (issue 3) ---
+
+// --- pacing (issue 4) ---

@@ -1,0 +1,64 @@
+/**
+ * A growable ring buffer: O(1) push at the back and shift from the front, without the O(n)
+ * `Array.prototype.shift` that a plain array queue pays on every take.
+ */
+export class Deque<T> {
+  private buffer: (T | undefined)[];
+  private head = 0;
+  private count = 0;
+
+  constructor(initialCapacity = 16) {
+    this.buffer = new Array<T | undefined>(Math.max(4, initialCapacity));
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(item: T): void {
+    if (this.count === this.buffer.length) this.grow();
+    this.buffer[(this.head + this.count) % this.buffer.length] = item;
+    this.count++;
+  }
+
+  /** Removes and returns the front item; `undefined` when empty. */
+  shift(): T | undefined {
+    if (this.count === 0) return undefined;
+    const item = this.buffer[this.head];
+    this.buffer[this.head] = undefined; // let the item be collected
+    this.head = (this.head + 1) % this.buffer.length;
+    this.count--;
+    return item;
+  }
+
+  peek(): T | undefined {
+    return this.count === 0 ? undefined : this.buffer[this.head];
+  }
+
+  /** Removes up to `max` items from the front, oldest first. */
+  take(max: number): T[] {
+    const n = Math.min(max, this.count);
+    const out = new Array<T>(n);
+    for (let i = 0; i < n; i++) out[i] = this.shift() as T;
+    return out;
+  }
+
+  /** Removes and returns everything, oldest first. */
+  drain(): T[] {
+    return this.take(this.count);
+  }
+
+  /** Keeps only the items for which `keep` is true, in order. */
+  retain(keep: (item: T) => boolean): void {
+    const kept = this.drain().filter(keep);
+    for (const item of kept) this.push(item);
+  }
+
+  private grow(): void {
+    const old = this.buffer;
+    const next = new Array<T | undefined>(old.length * 2);
+    for (let i = 0; i < this.count; i++) next[i] = old[(this.head + i) % old.length];
+    this.buffer = next;
+    this.head = 0;
+  }
+}

@@ -1,0 +1,61 @@
+import { describeValue } from '../errors/backpressure-error.js';
+
+// Option checks shared by every constructor and operator, so that each bad input gets the same kind
+// of error: a RangeError (wrong number) or TypeError (wrong type) naming the option, what was
+// expected, and what was found.
+
+/** Throws unless `value` is an integer in `[min, max]`. */
+export function assertInteger(name: string, value: unknown, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number')
+    throw new TypeError(`${name} must be an integer, found ${describeValue(value)}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `within [${min}, ${max}]`;
+    throw new RangeError(`${name} must be an integer ${range}, found ${String(value)}`);
+  }
+  return value;
+}
+
+/** Throws unless `value` is a finite number in `[min, max]`. */
+export function assertNumber(name: string, value: unknown, min = 0, max = Number.MAX_VALUE): number {
+  if (typeof value !== 'number')
+    throw new TypeError(`${name} must be a number, found ${describeValue(value)}`);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    const range = max === Number.MAX_VALUE ? `>= ${min}` : `within [${min}, ${max}]`;
+    throw new RangeError(`${name} must be a finite number ${range}, found ${String(value)}`);
+  }
+  return value;
+}
+
+/** Throws unless `value` is one of `allowed`. */
+export function assertOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (!(allowed as readonly unknown[]).includes(value)) {
+    throw new RangeError(
+      `${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, found ${describeValue(value)}`,
+    );
+  }
+  return value as T;
+}
+
+/** Throws unless `value` is a function. */
+export function assertFunction(name: string, value: unknown): void {
+  if (typeof value !== 'function')
+    throw new TypeError(`${name} must be a function, found ${describeValue(value)}`);
+}
+
+/** Throws unless `value` is a non-empty string. */
+export function assertNonEmptyString(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new TypeError(`${name} must be a non-empty string, found ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** Throws unless `value` is a finite number `> 0`. */
+export function assertPositiveNumber(name: string, value: unknown): number {
+  if (typeof value !== 'number')
+    throw new TypeError(`${name} must be a number, found ${describeValue(value)}`);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${name} must be a finite number > 0, found ${String(value)}`);
+  }
+  return value;
+}

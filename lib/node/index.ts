@@ -1,0 +1,8 @@
+// Public API of `rxjs-backpressure/node`: the parts that need Node's own modules. Names are listed
+// one by one; spec/public-api.spec.ts pins them.
+
+// --- dead letters and settings (issue 3) ---
+
+// --- webhook receiver and server-sent events (issue 5) ---
+
+export {};

@@ -1,0 +1,289 @@
+import {
+  BehaviorSubject,
+  Subject,
+  type Observable,
+  asyncScheduler,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
+import { Deque } from '../internal/deque.js';
+import { assertInteger, assertNumber, assertOneOf } from '../internal/validate.js';
+import { QueueClosedError } from '../errors/queue-closed-error.js';
+import { QueueFullError } from '../errors/queue-full-error.js';
+import { QueueTimeoutError } from '../errors/queue-timeout-error.js';
+
+/**
+ * What a full queue does with a new item:
+ * - `'block'`: the offer waits for room, first come first served (lossless, bounded by capacity
+ *   plus the waiting callers);
+ * - `'reject'`: the offer fails with `QueueFullError` (the caller keeps the item);
+ * - `'drop-oldest'`: the oldest queued item is evicted to `dropped$` and the new one enqueued;
+ * - `'drop-newest'`: the new item goes to `dropped$`.
+ *
+ * @example
+ * ```ts
+ * const strategy: OverflowStrategy = 'drop-oldest'; // latest values matter most (telemetry)
+ * ```
+ */
+export type OverflowStrategy = 'block' | 'reject' | 'drop-oldest' | 'drop-newest';
+
+/** All overflow strategies, for validation and docs. */
+export const OVERFLOW_STRATEGIES: readonly OverflowStrategy[] = Object.freeze([
+  'block',
+  'reject',
+  'drop-oldest',
+  'drop-newest',
+]);
+
+/**
+ * An item a drop strategy discarded, reported on `dropped$`.
+ *
+ * @example
+ * ```ts
+ * queue.dropped$.subscribe(({ item, reason }) => log.warn({ item, reason }, 'dropped'));
+ * ```
+ */
+export interface Dropped<T> {
+  readonly item: T;
+  readonly reason: 'overflow';
+}
+
+/** Options of {@link BoundedQueue}. */
+export interface BoundedQueueOptions {
+  /** Most items the queue holds; an integer `>= 1`. Required. */
+  readonly capacity: number;
+  /** What a full queue does with a new item. @default 'block' */
+  readonly overflow?: OverflowStrategy;
+  /** Runs offer timeouts; pass a `TestScheduler` to control time in tests. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Options of {@link BoundedQueue.offer}. */
+export interface OfferOptions {
+  /** Aborting it withdraws a waiting offer, which rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+  /** Longest wait for room, in ms, before rejecting with `QueueTimeoutError`. @default unlimited */
+  readonly timeoutMs?: number;
+}
+
+interface Waiter<T> {
+  readonly item: T;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+  settled: boolean;
+  cleanup?: () => void;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/**
+ * A FIFO queue with a fixed capacity and a chosen {@link OverflowStrategy}, whose depth is an
+ * Observable. Producers `offer`; consumers `poll` (no waiting: they are told of new items by
+ * `depth$`). Lossless under `'block'` and `'reject'`; the drop strategies report every discarded
+ * item on `dropped$`. Memory is bounded by `capacity` (plus waiting offers under `'block'`).
+ *
+ * @example
+ * ```ts
+ * const queue = new BoundedQueue<string>({ capacity: 100 });
+ * queue.depth$.pipe(toBackpressureLevel(queue.capacity)).subscribe((level) => console.log(level));
+ * await queue.offer('a');                // waits while the queue is full
+ * const batch = queue.poll(50);          // ['a']
+ * ```
+ */
+export class BoundedQueue<T> {
+  /** Most items the queue holds. */
+  readonly capacity: number;
+  /** What a full queue does with a new item. */
+  readonly overflow: OverflowStrategy;
+  /**
+   * The current size on subscribe, then every change, synchronously. Completes once the queue is
+   * closed and empty.
+   */
+  readonly depth$: Observable<number>;
+  /** Items discarded by a drop strategy. Completes with `depth$`. */
+  readonly dropped$: Observable<Dropped<T>>;
+
+  private readonly items: Deque<T>;
+  private readonly waiters = new Deque<Waiter<T>>();
+  private waiting = 0;
+  private isClosed = false;
+  private readonly depthSubject = new BehaviorSubject(0);
+  private readonly droppedSubject = new Subject<Dropped<T>>();
+  private readonly scheduler: SchedulerLike;
+
+  constructor(options: BoundedQueueOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`BoundedQueue options must be an object with a capacity, found ${String(options)}`);
+    }
+    const { capacity, overflow = 'block', scheduler = asyncScheduler } = options;
+    this.capacity = assertInteger('capacity', capacity, 1);
+    this.overflow = assertOneOf('overflow', overflow, OVERFLOW_STRATEGIES);
+    this.scheduler = scheduler;
+    this.items = new Deque<T>(Math.min(capacity, 1024));
+    this.depth$ = this.depthSubject.asObservable();
+    this.dropped$ = this.droppedSubject.asObservable();
+  }
+
+  /** Items queued now. */
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** Whether {@link close} was called. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Offers waiting for room (only under `'block'`). */
+  get waitingOffers(): number {
+    return this.waiting;
+  }
+
+  /**
+   * Adds `item` according to the overflow strategy. Resolves once the item is queued (or, under
+   * a drop strategy, once it or the evicted item was reported on `dropped$`).
+   *
+   * @throws (rejects) `QueueClosedError` after {@link close}; `QueueFullError` under `'reject'`;
+   *   the signal's reason on abort; `QueueTimeoutError` after `timeoutMs`.
+   * @example
+   * ```ts
+   * await queue.offer(item, { timeoutMs: 1_000, signal: request.signal });
+   * ```
+   */
+  offer(item: T, options?: OfferOptions): Promise<void> {
+    if (this.isClosed) return Promise.reject(new QueueClosedError());
+    if (this.tryOffer(item)) return RESOLVED;
+    switch (this.overflow) {
+      case 'reject':
+        return Promise.reject(new QueueFullError(this.capacity, this.items.length));
+      case 'drop-newest':
+        this.droppedSubject.next({ item, reason: 'overflow' });
+        return RESOLVED;
+      default:
+        return this.wait(item, options);
+    }
+  }
+
+  /**
+   * Adds `item` if that needs no waiting: when there is room, or under `'drop-oldest'` by evicting
+   * the oldest item to `dropped$`. Otherwise (full, or closed) returns `false` and the item stays
+   * with the caller; nothing is reported.
+   *
+   * @example
+   * ```ts
+   * if (!queue.tryOffer(item)) await queue.offer(item); // fast path, then wait
+   * ```
+   */
+  tryOffer(item: T): boolean {
+    if (this.isClosed) return false;
+    // Waiting offers came first: a newcomer may not overtake them.
+    if (this.items.length < this.capacity && this.waiting === 0) {
+      this.items.push(item);
+      this.depthSubject.next(this.items.length);
+      return true;
+    }
+    if (this.overflow === 'drop-oldest' && this.items.length > 0) {
+      const evicted = this.items.shift() as T;
+      this.items.push(item);
+      this.droppedSubject.next({ item: evicted, reason: 'overflow' });
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Removes and returns up to `max` items, oldest first, without waiting. Freed room goes to
+   * waiting offers in the order they arrived.
+   *
+   * @throws RangeError when `max` is not an integer `>= 1`.
+   * @example
+   * ```ts
+   * queue.depth$.pipe(filter((n) => n > 0)).subscribe(() => write(queue.poll(100)));
+   * ```
+   */
+  poll(max: number): T[] {
+    assertInteger('max', max, 1);
+    if (this.items.length === 0) return [];
+    const batch = this.items.take(max);
+    this.admitWaiters();
+    this.depthSubject.next(this.items.length);
+    this.completeIfDone();
+    return batch;
+  }
+
+  /**
+   * Refuses new items from now on and rejects waiting offers with `QueueClosedError`. Items already
+   * queued stay for `poll`; `depth$` completes once they are gone. Idempotent.
+   *
+   * @example
+   * ```ts
+   * queue.close();
+   * while (queue.size > 0) await write(queue.poll(100));
+   * ```
+   */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    let waiter: Waiter<T> | undefined;
+    while ((waiter = this.waiters.shift()) !== undefined) {
+      if (!waiter.settled) this.settle(waiter, { error: new QueueClosedError() });
+    }
+    this.completeIfDone();
+  }
+
+  private wait(item: T, options: OfferOptions | undefined): Promise<void> {
+    const { signal, timeoutMs } = options ?? {};
+    if (timeoutMs !== undefined) assertNumber('timeoutMs', timeoutMs, 0);
+    // The caller chose the abort reason; pass it through unchanged, as fetch does.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter<T> = { item, resolve, reject, settled: false };
+      let timeout: Subscription | undefined;
+      const onAbort = () => this.settle(waiter, { error: signal?.reason });
+      if (timeoutMs !== undefined) {
+        timeout = this.scheduler.schedule(
+          () => this.settle(waiter, { error: new QueueTimeoutError(timeoutMs) }),
+          timeoutMs,
+        );
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      waiter.cleanup = () => {
+        timeout?.unsubscribe();
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.waiters.push(waiter);
+      this.waiting++;
+    });
+  }
+
+  /** Moves waiting offers into freed room, first come first served. */
+  private admitWaiters(): void {
+    while (this.waiting > 0 && this.items.length < this.capacity) {
+      const waiter = this.waiters.shift() as Waiter<T>;
+      if (waiter.settled) continue; // withdrawn by abort or timeout
+      this.items.push(waiter.item);
+      this.settle(waiter);
+    }
+  }
+
+  /** Resolves a waiting offer (no failure given) or rejects it with `failure.error`, exactly once. */
+  private settle(waiter: Waiter<T>, failure?: { error: unknown }): void {
+    if (waiter.settled) return;
+    waiter.settled = true;
+    this.waiting--;
+    waiter.cleanup?.();
+    if (failure) waiter.reject(failure.error);
+    else waiter.resolve();
+    // Withdrawn offers stay in the deque until reached; compact so a queue that stays full while
+    // callers keep timing out does not grow without bound.
+    if (this.waiters.length > 2 * this.waiting + 64) this.waiters.retain((w) => !w.settled);
+  }
+
+  private completeIfDone(): void {
+    if (this.isClosed && this.items.length === 0 && !this.depthSubject.closed) {
+      this.depthSubject.complete();
+      this.droppedSubject.complete();
+    }
+  }
+}
