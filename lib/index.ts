@@ -49,5 +49,26 @@ export {
 } from './queue/bounded-queue.js';
 
 // --- coordinator (issue 3) ---
+export { WriteTimeoutError, isWriteTimeoutError } from './errors/write-timeout-error.js';
+export { defaultIsRetryable } from './retry/is-retryable.js';
+export {
+  RetryPolicy,
+  toRetryPolicy,
+  type RetryOptions,
+  type RetryPolicyLike,
+} from './retry/retry-policy.js';
+export {
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitPermit,
+  type CircuitState,
+} from './circuit-breaker/circuit-breaker.js';
+export {
+  toErrorSummary,
+  type DeadLetterQueue,
+  type DeadLetterReason,
+  type DeadLetterRecord,
+} from './dead-letter/dead-letter-record.js';
+export { MemoryDeadLetterQueue } from './dead-letter/memory-dead-letter-queue.js';
 
 // --- pacing (issue 4) ---

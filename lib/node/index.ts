@@ -2,6 +2,17 @@
 // one by one; spec/public-api.spec.ts pins them.
 
 // --- dead letters and settings (issue 3) ---
+export {
+  FileDeadLetterQueue,
+  type FileDeadLetterQueueOptions,
+  type ResubmitResult,
+  type ResubmitTarget,
+} from './file-dead-letter-queue.js';
+export {
+  coordinatorOptionsFromEnv,
+  type CoordinatorEnvOptions,
+  type CoordinatorEnvReadOptions,
+} from './coordinator-options-from-env.js';
 
 // --- webhook receiver and server-sent events (issue 5) ---
 
