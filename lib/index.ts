@@ -72,3 +72,22 @@ export {
 export { MemoryDeadLetterQueue } from './dead-letter/memory-dead-letter-queue.js';
 
 // --- pacing (issue 4) ---
+export { BufferOverflowError, isBufferOverflowError } from './errors/buffer-overflow-error.js';
+export {
+  BUFFER_OVERFLOW_STRATEGIES,
+  type BufferOverflow,
+  type PacingBufferOptions,
+} from './pacing/paced-buffer.js';
+export { pauseWhile, type PauseWhileOptions } from './pacing/pause-while.js';
+export { throttleByLevel, type ThrottleByLevelOptions } from './pacing/throttle-by-level.js';
+export { pacedInterval, type PacedIntervalPeriods } from './pacing/paced-interval.js';
+export {
+  DEFAULT_RATE_SCALE,
+  RateController,
+  type RateControllerOptions,
+  type RateScale,
+} from './pacing/rate-controller.js';
+export { pace, type PaceOptions } from './pacing/pace.js';
+export { aimdRate, type AimdRateOptions } from './pacing/aimd-rate.js';
+export { levelOf } from './pacing/level-of.js';
+export { worstLevel } from './pacing/worst-level.js';

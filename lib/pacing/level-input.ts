@@ -1,0 +1,56 @@
+import { isObservable, type Observable } from 'rxjs';
+import { describeValue } from '../errors/backpressure-error.js';
+import { isBackpressureLevel, maxLevel, type BackpressureLevel } from '../levels/backpressure-level.js';
+import type { FeedbackEvent } from '../feedback/feedback-event.js';
+
+/** @internal Checks a level received from a user's Observable; the caller passes the error on. */
+export function checkLevel(name: string, value: unknown): BackpressureLevel {
+  if (!isBackpressureLevel(value)) {
+    throw new TypeError(`${name} must emit 'ok', 'soft' or 'hard', found ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/**
+ * @internal Folds feedback events (and plain levels) into one level: the worst latest level across
+ * the coordinators seen so far, or the level of `coordinatorId` alone when given. A plain level
+ * counts as the level of an anonymous coordinator. Memory: one entry per coordinator id seen.
+ */
+export function createLevelTracker(
+  coordinatorId?: string,
+): (input: FeedbackEvent | BackpressureLevel) => BackpressureLevel {
+  const latest = new Map<string, BackpressureLevel>();
+  return (input) => {
+    if (typeof input === 'string') {
+      latest.set('', checkLevel('feedback$', input));
+    } else if (typeof input === 'object' && input !== null) {
+      const event = input;
+      if (coordinatorId !== undefined && event.coordinatorId !== coordinatorId) {
+        return latest.get(coordinatorId) ?? 'ok';
+      }
+      latest.set(String(event.coordinatorId), checkLevel('feedback$ event level', event.level));
+    } else {
+      throw new TypeError(`feedback$ must emit feedback events or levels, found ${describeValue(input)}`);
+    }
+    return coordinatorId === undefined ? maxLevel(...latest.values()) : (latest.get(coordinatorId) ?? 'ok');
+  };
+}
+
+/** @internal Throws a TypeError naming `name` unless `value` is an Observable. */
+export function assertObservable(name: string, value: unknown): asserts value is Observable<unknown> {
+  if (!isObservable(value))
+    throw new TypeError(`${name} must be an Observable, found ${describeValue(value)}`);
+}
+
+/** @internal Checks a per-level setting: a finite number of ms (`>= 0`, or `> 0`), or `'pause'`. */
+export function assertMsOrPause(name: string, value: unknown, allowZero: boolean): number | 'pause' {
+  if (value === 'pause') return value;
+  if (typeof value !== 'number') {
+    throw new TypeError(`${name} must be a number of ms or 'pause', found ${describeValue(value)}`);
+  }
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !allowZero)) {
+    const bound = allowZero ? '>= 0' : '> 0';
+    throw new RangeError(`${name} must be a finite number ${bound} or 'pause', found ${String(value)}`);
+  }
+  return value;
+}

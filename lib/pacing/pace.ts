@@ -1,0 +1,126 @@
+import { Observable, asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
+import { describeValue } from '../errors/backpressure-error.js';
+import { assertNumber } from '../internal/validate.js';
+import { assertObservable } from './level-input.js';
+import {
+  PacedBuffer,
+  resolveBufferOptions,
+  type PacingBufferOptions,
+  type ReleasePolicy,
+} from './paced-buffer.js';
+import { RateController } from './rate-controller.js';
+import { TokenBucket } from './token-bucket.js';
+
+/**
+ * Options of {@link pace}: the buffer's bound and, for a `rate$` stream, the bucket's size.
+ *
+ * @example
+ * ```ts
+ * const options: PaceOptions<Row> = { burst: 20, maxBuffered: 5_000 };
+ * ```
+ */
+export interface PaceOptions<T> extends PacingBufferOptions<T> {
+  /**
+   * Size of the token bucket when pacing by a `rate$` stream: how many values may pass back to
+   * back after a quiet spell; a finite number `>= 1`. Ignored with a {@link RateController},
+   * which has its own.
+   * @default 1
+   */
+  readonly burst?: number;
+}
+
+/**
+ * Delays the source's values so that they go out no faster than a rate, in values per second,
+ * through a token bucket (bursts up to the bucket's size, then evenly spaced). Values are never
+ * reordered or dropped within the bound; they wait in a buffer until a token is available.
+ *
+ * - `pace(rate$)`: the rate is the latest value of `rate$` (e.g. from {@link aimdRate}); values
+ *   wait until `rate$` first emits; a rate of 0 holds them until it rises. Each subscription has
+ *   its own bucket, which starts full. A rate that is not a finite number `>= 0` errors the output.
+ * - `pace(controller)`: the rate is the {@link RateController}'s effective rate, which follows the
+ *   backpressure level; every stream paced by one controller shares its bucket (one budget), and
+ *   uses its scheduler. An error of a stream the controller follows errors the output.
+ * - The source completing completes the output once the buffer is empty; the source or the rate
+ *   stream erroring errors it at once; `rate$` completing keeps the last rate.
+ *
+ * **Lossless** up to `maxBuffered` held values, which bounds its memory; value `maxBuffered + 1`
+ * triggers `overflow` (`'error'` by default: a `BufferOverflowError`; the drop strategies are
+ * lossy and report to `onDrop`).
+ *
+ * @param rate A stream of rates in values per second, or a {@link RateController}.
+ * @param options The buffer's bound, and the bucket's size for a `rate$`.
+ * @param scheduler Times the waits for a `rate$` (a controller uses its own). @default asyncScheduler
+ * @throws RangeError or TypeError at call time for a bad option, naming it.
+ * @example
+ * ```ts
+ * // Additive increase while the store is ok, multiplicative decrease when it pushes back:
+ * const rate$ = aimdRate(coordinator.feedback$, { initial: 200, max: 5_000 });
+ * readings$.pipe(pace(rate$, { burst: 10 }), concatMap((r) => coordinator.submit(r))).subscribe();
+ * ```
+ */
+export function pace<T>(
+  rate: Observable<number> | RateController,
+  options?: PaceOptions<T>,
+  scheduler: SchedulerLike = asyncScheduler,
+): MonoTypeOperatorFunction<T> {
+  const { burst = 1, ...rest } = options ?? {};
+  assertNumber('burst', burst, 1);
+  const bufferOptions = resolveBufferOptions(rest);
+  if (rate instanceof RateController) {
+    const controller = rate;
+    return paced(controller.rate$, () => ({
+      policy: { wait: (now) => controller.waitAt(now), released: (now) => controller.takeAt(now) },
+      onRate: () => undefined,
+      scheduler: controller.scheduler,
+    }));
+  }
+  assertObservable('rate', rate);
+  return paced(rate, () => {
+    // Paused (rate 0) until rate$ first emits.
+    const bucket = new TokenBucket(0, burst);
+    return {
+      policy: { wait: (now) => bucket.wait(now), released: (now) => void bucket.take(now) },
+      onRate: (value: number) => {
+        if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+          throw new RangeError(`rate$ must emit finite numbers >= 0, found ${describeValue(value)}`);
+        }
+        bucket.setRate(value, scheduler.now());
+      },
+      scheduler,
+    };
+  });
+
+  function paced(
+    rate$: Observable<number>,
+    setup: () => { policy: ReleasePolicy; onRate: (value: number) => void; scheduler: SchedulerLike },
+  ): MonoTypeOperatorFunction<T> {
+    return (source) =>
+      new Observable<T>((subscriber) => {
+        const { policy, onRate, scheduler: clock } = setup();
+        const buffer = new PacedBuffer<T>(subscriber, policy, bufferOptions, 'pace', clock);
+        subscriber.add(() => buffer.dispose());
+        subscriber.add(
+          rate$.subscribe({
+            next: (value) => {
+              try {
+                onRate(value);
+              } catch (error) {
+                subscriber.error(error);
+                return;
+              }
+              buffer.refresh();
+            },
+            error: (error: unknown) => subscriber.error(error),
+          }),
+        );
+        if (subscriber.closed) return;
+        subscriber.add(
+          source.subscribe({
+            next: (value) => buffer.next(value),
+            error: (error: unknown) => subscriber.error(error),
+            complete: () => buffer.complete(),
+          }),
+        );
+      });
+  }
+}

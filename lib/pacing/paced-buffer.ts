@@ -1,0 +1,196 @@
+import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
+import { Deque } from '../internal/deque.js';
+import { assertFunction, assertInteger, assertOneOf } from '../internal/validate.js';
+import { BufferOverflowError } from '../errors/buffer-overflow-error.js';
+import type { Dropped } from '../queue/bounded-queue.js';
+
+/**
+ * What a full pacing buffer does when one more value arrives:
+ * - `'error'`: the output errors with a `BufferOverflowError` (nothing is lost silently);
+ * - `'drop-oldest'`: the oldest buffered value is dropped and reported, the new one is kept;
+ * - `'drop-newest'`: the new value is dropped and reported.
+ *
+ * @example
+ * ```ts
+ * const overflow: BufferOverflow = 'drop-oldest'; // the latest telemetry matters most
+ * ```
+ */
+export type BufferOverflow = 'error' | 'drop-oldest' | 'drop-newest';
+
+/** All {@link BufferOverflow} strategies, for validation and docs. */
+export const BUFFER_OVERFLOW_STRATEGIES: readonly BufferOverflow[] = Object.freeze([
+  'error',
+  'drop-oldest',
+  'drop-newest',
+]);
+
+/**
+ * The bound of a pacing operator's buffer and what happens at it. Shared by `pauseWhile`,
+ * `throttleByLevel` and `pace`.
+ *
+ * @example
+ * ```ts
+ * const options: PacingBufferOptions<Tick> = {
+ *   maxBuffered: 5_000,
+ *   overflow: 'drop-oldest',
+ *   onDrop: ({ item }) => metrics.increment('ticks_dropped', { symbol: item.symbol }),
+ * };
+ * ```
+ */
+export interface PacingBufferOptions<T> {
+  /**
+   * Most values held back at once; an integer `>= 1`. The arrival of value `maxBuffered + 1`
+   * triggers `overflow`. This is what bounds the operator's memory.
+   * @default 10_000
+   */
+  readonly maxBuffered?: number;
+  /** What a full buffer does with one more value. @default 'error' */
+  readonly overflow?: BufferOverflow;
+  /**
+   * Called synchronously with every value a drop strategy discards (never under `'error'`). If it
+   * throws, the output errors with what it threw.
+   * @default none: drops are not reported anywhere else, so pass it when you use a drop strategy
+   */
+  readonly onDrop?: (dropped: Dropped<T>) => void;
+}
+
+/** @internal Validated {@link PacingBufferOptions}. */
+export interface ResolvedBufferOptions<T> {
+  readonly maxBuffered: number;
+  readonly overflow: BufferOverflow;
+  readonly onDrop: ((dropped: Dropped<T>) => void) | undefined;
+}
+
+/** @internal Validates buffer options once, when the operator is created. */
+export function resolveBufferOptions<T>(
+  options: PacingBufferOptions<T> | undefined,
+): ResolvedBufferOptions<T> {
+  const { maxBuffered = 10_000, overflow = 'error', onDrop } = options ?? {};
+  assertInteger('maxBuffered', maxBuffered, 1);
+  assertOneOf('overflow', overflow, BUFFER_OVERFLOW_STRATEGIES);
+  if (onDrop !== undefined) assertFunction('onDrop', onDrop);
+  return { maxBuffered, overflow, onDrop };
+}
+
+/**
+ * @internal Decides when the next buffered value may go: `0` now, a number of ms to wait, or
+ * `'pause'` (not until the operator calls {@link PacedBuffer.refresh}).
+ */
+export interface ReleasePolicy {
+  wait(now: number): number | 'pause';
+  /** Told each time a value is released, at `now`. */
+  released(now: number): void;
+}
+
+/**
+ * @internal The buffer behind every lossless pacing operator: values go out in arrival order, when
+ * the policy allows, and the source's completion waits for the buffer to empty.
+ *
+ * Releasing is re-entrant-safe: a downstream observer may, while receiving a value, change the
+ * policy's state (a `submit` that crosses a watermark turns the level `hard`), push new values, or
+ * complete the source; the loop re-reads the policy before every value, so it stops at once when
+ * told to and never reorders values.
+ */
+export class PacedBuffer<T> {
+  private readonly buffer = new Deque<T>();
+  private timer: Subscription | null = null;
+  private releasing = false;
+  private sourceDone = false;
+
+  constructor(
+    private readonly subscriber: Subscriber<T>,
+    private readonly policy: ReleasePolicy,
+    private readonly options: ResolvedBufferOptions<T>,
+    private readonly operator: string,
+    /** Only needed by policies that wait for time; `null` for pause-only policies. */
+    private readonly scheduler: SchedulerLike | null,
+  ) {}
+
+  /** Values held back now. */
+  get size(): number {
+    return this.buffer.length;
+  }
+
+  /** Accepts a value from the source. */
+  next(value: T): void {
+    if (this.subscriber.closed) return;
+    if (this.buffer.length >= this.options.maxBuffered && !this.overflow(value)) return;
+    this.buffer.push(value);
+    // With a timer pending the buffer is waiting already; the new value goes after the others.
+    if (this.timer === null) this.release();
+  }
+
+  /** The source completed: complete once the buffer is empty. */
+  complete(): void {
+    this.sourceDone = true;
+    this.release();
+  }
+
+  /** The policy's state changed: re-time the release. */
+  refresh(): void {
+    this.cancelTimer();
+    this.release();
+  }
+
+  /** Teardown: cancels the timer and lets the buffered values be collected. */
+  dispose(): void {
+    this.cancelTimer();
+    this.buffer.drain();
+  }
+
+  /** Returns whether `value` should still be buffered. */
+  private overflow(value: T): boolean {
+    const { maxBuffered, overflow, onDrop } = this.options;
+    if (overflow === 'error') {
+      this.subscriber.error(new BufferOverflowError(maxBuffered, maxBuffered + 1, this.operator));
+      return false;
+    }
+    const dropped = overflow === 'drop-oldest' ? (this.buffer.shift() as T) : value;
+    if (onDrop !== undefined) {
+      try {
+        onDrop({ item: dropped, reason: 'overflow' });
+      } catch (error) {
+        this.subscriber.error(error);
+        return false;
+      }
+    }
+    return overflow === 'drop-oldest';
+  }
+
+  private release(): void {
+    if (this.releasing) return; // the outer loop re-reads the policy before each value
+    this.releasing = true;
+    try {
+      while (this.buffer.length > 0 && !this.subscriber.closed) {
+        const now = this.scheduler === null ? 0 : this.scheduler.now();
+        const wait = this.policy.wait(now);
+        if (wait === 'pause') break;
+        if (wait > 0) {
+          this.schedule(wait);
+          break;
+        }
+        this.policy.released(now);
+        this.subscriber.next(this.buffer.shift() as T);
+      }
+    } finally {
+      this.releasing = false;
+    }
+    if (this.sourceDone && this.buffer.length === 0) this.subscriber.complete();
+  }
+
+  private schedule(wait: number): void {
+    this.cancelTimer();
+    if (this.scheduler === null || this.subscriber.closed) return;
+    this.timer = this.scheduler.schedule(() => {
+      this.timer = null;
+      this.release();
+    }, wait);
+  }
+
+  private cancelTimer(): void {
+    if (this.timer !== null) {
+      this.timer.unsubscribe();
+      this.timer = null;
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import { Observable, asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
+import type { BackpressureLevel } from '../levels/backpressure-level.js';
+import { assertMsOrPause, assertObservable, checkLevel } from './level-input.js';
+import { PacedBuffer, resolveBufferOptions, type PacingBufferOptions } from './paced-buffer.js';
+
+/**
+ * Options of {@link throttleByLevel}: the minimum gap per level, and the buffer's bound.
+ *
+ * @example
+ * ```ts
+ * const options: ThrottleByLevelOptions<Row> = { ok: 0, soft: 50, hard: 'pause', maxBuffered: 2_000 };
+ * ```
+ */
+export interface ThrottleByLevelOptions<T> extends PacingBufferOptions<T> {
+  /** Minimum gap in ms between two emitted values at level `ok` (0: no gap). @default 0 */
+  readonly ok?: number | 'pause';
+  /** Minimum gap in ms at level `soft`. @default 10 */
+  readonly soft?: number | 'pause';
+  /** Minimum gap in ms at level `hard`, or `'pause'` to hold every value. @default 'pause' */
+  readonly hard?: number | 'pause';
+}
+
+/**
+ * Spaces the source's values by a minimum gap that depends on the current backpressure level, or
+ * holds them while the level's setting is `'pause'`. Values are never reordered or dropped (within
+ * the bound); they wait in a buffer until their turn.
+ *
+ * - The level is `ok` until `level$` first emits; `level$` is subscribed before the source.
+ * - The gap is measured from the previous emitted value. When the level changes, a waiting value
+ *   is re-timed with the new gap (so going from `soft: 1000` to `ok: 0` releases it at once).
+ * - Re-entrant-safe: a level change caused synchronously by an emitted value (a `submit` crossing a
+ *   watermark) applies before the next value goes.
+ * - The source completing completes the output once the buffer is empty (after a pause, if the
+ *   level is paused). The source or `level$` erroring errors the output at once. `level$`
+ *   completing keeps the last level. A value of `level$` that is not a level errors the output
+ *   with a `TypeError`.
+ *
+ * **Lossless** up to `maxBuffered` held values, which bounds its memory; value `maxBuffered + 1`
+ * triggers `overflow` (`'error'` by default: a `BufferOverflowError`; the drop strategies are
+ * lossy and report to `onDrop`).
+ *
+ * @param level$ The backpressure level to follow, e.g. `coordinator.level$` or `levelOf(feedback$)`.
+ * @param options Gaps per level in ms (or `'pause'`) and the buffer's bound.
+ * @param scheduler Times the gaps; pass a `TestScheduler` in tests. @default asyncScheduler
+ * @throws RangeError or TypeError at call time for a bad option, naming it.
+ * @example
+ * ```ts
+ * rows$.pipe(
+ *   throttleByLevel(coordinator.level$, { ok: 0, soft: 20, hard: 'pause' }),
+ *   concatMap((row) => coordinator.submit(row)),
+ * ).subscribe();
+ * ```
+ */
+export function throttleByLevel<T>(
+  level$: Observable<BackpressureLevel>,
+  options?: ThrottleByLevelOptions<T>,
+  scheduler: SchedulerLike = asyncScheduler,
+): MonoTypeOperatorFunction<T> {
+  assertObservable('level$', level$);
+  const { ok = 0, soft = 10, hard = 'pause', ...rest } = options ?? {};
+  const gaps: Readonly<Record<BackpressureLevel, number | 'pause'>> = {
+    ok: assertMsOrPause('ok', ok, true),
+    soft: assertMsOrPause('soft', soft, true),
+    hard: assertMsOrPause('hard', hard, true),
+  };
+  const bufferOptions = resolveBufferOptions(rest);
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      let level: BackpressureLevel = 'ok';
+      let lastEmit = Number.NEGATIVE_INFINITY;
+      const buffer = new PacedBuffer<T>(
+        subscriber,
+        {
+          wait: (now) => {
+            const gap = gaps[level];
+            return gap === 'pause' ? gap : Math.max(0, lastEmit + gap - now);
+          },
+          released: (now) => {
+            lastEmit = now;
+          },
+        },
+        bufferOptions,
+        'throttleByLevel',
+        scheduler,
+      );
+      subscriber.add(() => buffer.dispose());
+      subscriber.add(
+        level$.subscribe({
+          next: (value) => {
+            let next: BackpressureLevel;
+            try {
+              next = checkLevel('level$', value);
+            } catch (error) {
+              subscriber.error(error);
+              return;
+            }
+            if (next === level) return;
+            level = next;
+            buffer.refresh();
+          },
+          error: (error: unknown) => subscriber.error(error),
+        }),
+      );
+      if (subscriber.closed) return;
+      subscriber.add(
+        source.subscribe({
+          next: (value) => buffer.next(value),
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => buffer.complete(),
+        }),
+      );
+    });
+}
