@@ -15,5 +15,14 @@ export {
 } from './coordinator-options-from-env.js';
 
 // --- webhook receiver and server-sent events (issue 5) ---
-
-export {};
+export {
+  createFeedbackReceiver,
+  type FeedbackReceiver,
+  type FeedbackReceiverOptions,
+  type FeedbackRejection,
+} from './feedback-receiver.js';
+export {
+  serveFeedbackEvents,
+  type FeedbackEventsHandler,
+  type ServeFeedbackEventsOptions,
+} from './serve-feedback-events.js';

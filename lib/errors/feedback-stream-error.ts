@@ -1,0 +1,44 @@
+import { BackpressureError } from './backpressure-error.js';
+
+/**
+ * Raised by `fromFeedbackEvents` when the server answers in a way that reconnecting cannot fix: an
+ * HTTP status other than 2xx, 408, 429 or 5xx, or a content type other than `text/event-stream`.
+ *
+ * @example
+ * ```ts
+ * fromFeedbackEvents(url).subscribe({
+ *   error: (e) => { if (isFeedbackStreamError(e)) console.error(e.status, e.message); },
+ * });
+ * ```
+ */
+export class FeedbackStreamError extends BackpressureError {
+  readonly isFeedbackStreamError = true;
+  override name = 'FeedbackStreamError';
+
+  constructor(
+    /** The endpoint, without its query string. */
+    readonly url: string,
+    /** The HTTP status the server answered with, or `null` when none is known. */
+    readonly status: number | null,
+    /** What was expected and what was found. */
+    detail: string,
+  ) {
+    super(`Feedback event stream ${url} cannot be read: ${detail}.`);
+  }
+}
+
+/**
+ * Tells whether `error` is a {@link FeedbackStreamError}.
+ *
+ * @example
+ * ```ts
+ * if (isFeedbackStreamError(error)) showBanner(`live view unavailable (${error.status})`);
+ * ```
+ */
+export function isFeedbackStreamError(error: unknown): error is FeedbackStreamError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as FeedbackStreamError).isFeedbackStreamError === true
+  );
+}

@@ -1,0 +1,255 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Subject, type Observable } from 'rxjs';
+import type { FeedbackEvent } from '../feedback/feedback-event.js';
+import { fromWire } from '../feedback/wire.js';
+import { describeValue } from '../errors/backpressure-error.js';
+import { assertInteger, assertNonEmptyString, assertNumber } from '../internal/validate.js';
+import { FEEDBACK_SIGNATURE_HEADER, verifyFeedbackSignature } from '../webhook/feedback-signature.js';
+
+/** Options of {@link createFeedbackReceiver}. */
+export interface FeedbackReceiverOptions {
+  /** When set, requests must carry a valid `x-feedback-signature` made with it (else 401). @default undefined */
+  readonly secret?: string;
+  /** The largest body accepted, in bytes; reading stops there and the answer is 413. @default 65536 */
+  readonly maxBodyBytes?: number;
+  /** How old (or how far in the future) a signature's timestamp may be, in seconds. @default 300 */
+  readonly toleranceSec?: number;
+}
+
+/** A request the receiver refused, as reported on {@link FeedbackReceiver.rejected$}. */
+export interface FeedbackRejection {
+  /** The status it answered: 400, 401, 405, 413, 415 or 500. */
+  readonly status: number;
+  /** Why, as also sent in the response body. */
+  readonly reason: string;
+}
+
+/** What {@link createFeedbackReceiver} returns. */
+export interface FeedbackReceiver {
+  /**
+   * A `node:http` request listener (also an express handler: the third argument is ignored). It
+   * always answers, never throws, and never rejects.
+   */
+  readonly handler: (req: IncomingMessage, res: ServerResponse, next?: unknown) => void;
+  /** Every accepted event, validated; hot, no replay. */
+  readonly feedback$: Observable<FeedbackEvent>;
+  /** Every refused request, for logs and metrics; hot, no replay. */
+  readonly rejected$: Observable<FeedbackRejection>;
+}
+
+type BodyResult =
+  | { readonly kind: 'ok'; readonly body: Uint8Array }
+  | { readonly kind: 'too-large' }
+  | { readonly kind: 'aborted' };
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Creates the receiving end of `HttpFeedbackBroadcaster`: a request handler that validates each
+ * POSTed event and emits it on `feedback$`, so a producer in this process can pace itself by a
+ * coordinator in another (`levelOf(receiver.feedback$)`).
+ *
+ * Checks, in this order: 405 unless POST; 415 unless the content type is `application/json` (or
+ * `application/*+json`); 413 when the body is over `maxBodyBytes` (refused from `content-length`
+ * at once, otherwise reading stops at the limit, also for a body sent slowly, and the connection
+ * is closed); 401 when a `secret` is set and the signature is missing, malformed, wrong or stale;
+ * 400 for a body that is not UTF-8 JSON or not a valid event (`fromWire`). Then it emits the event
+ * and answers 204. Refusals carry a JSON body `{ "error": "..." }`.
+ *
+ * Under express, mount it without a body parser, or after `express.raw({ type: 'application/json' })`
+ * (a pre-read Buffer or string body is used as is). A body that a JSON parser already turned into
+ * an object is accepted only without a `secret` (the signature covers the raw bytes, which are gone);
+ * with one, the answer is 500, naming the misconfiguration.
+ *
+ * @throws TypeError / RangeError naming the option.
+ * @example
+ * ```ts
+ * const receiver = createFeedbackReceiver({ secret: process.env.FEEDBACK_SECRET });
+ * http.createServer(receiver.handler).listen(8080);
+ * const paused$ = levelOf(receiver.feedback$, 'orders').pipe(map((level) => level === 'hard'));
+ * ticks$.pipe(pauseWhile(paused$)).subscribe(send);
+ * ```
+ */
+export function createFeedbackReceiver(options: FeedbackReceiverOptions = {}): FeedbackReceiver {
+  const { secret, maxBodyBytes = 65_536, toleranceSec = 300 } = options;
+  if (secret !== undefined) assertNonEmptyString('secret', secret);
+  assertInteger('maxBodyBytes', maxBodyBytes, 1);
+  assertNumber('toleranceSec', toleranceSec, 0);
+  const feedback = new Subject<FeedbackEvent>();
+  const rejected = new Subject<FeedbackRejection>();
+
+  const refuse = (res: ServerResponse, status: number, reason: string, headers = {}): void => {
+    send(res, status, JSON.stringify({ error: reason }), {
+      'content-type': 'application/json; charset=utf-8',
+      ...headers,
+    });
+    safeNext(rejected, { status, reason });
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'POST') {
+      refuse(res, 405, `expected method POST, found ${describeValue(req.method)}`, { allow: 'POST' });
+      return;
+    }
+    const contentType = req.headers['content-type'];
+    if (!isJsonContentType(contentType)) {
+      refuse(res, 415, `expected content-type application/json, found ${describeValue(contentType)}`);
+      return;
+    }
+    const preRead = preReadBody(req);
+    let raw: Uint8Array | undefined;
+    let parsed: unknown;
+    if (preRead !== undefined && !(preRead instanceof Uint8Array) && typeof preRead !== 'string') {
+      if (secret !== undefined) {
+        refuse(
+          res,
+          500,
+          'receiver misconfigured: a body parser consumed the raw body that the signature covers; ' +
+            "mount express.raw({ type: 'application/json' }) or no body parser before it",
+        );
+        return;
+      }
+      parsed = preRead;
+    } else {
+      if (preRead !== undefined) {
+        raw = typeof preRead === 'string' ? new TextEncoder().encode(preRead) : preRead;
+        if (raw.length > maxBodyBytes) {
+          refuse(res, 413, `expected a body of at most ${maxBodyBytes} bytes, found ${raw.length}`);
+          return;
+        }
+      } else {
+        const result = await readBody(req, maxBodyBytes);
+        if (result.kind === 'aborted') return; // The client left; nobody to answer.
+        if (result.kind === 'too-large') {
+          // Stop reading: close the connection once the answer is out instead of draining the rest.
+          refuse(res, 413, `expected a body of at most ${maxBodyBytes} bytes, found more`, {
+            connection: 'close',
+          });
+          res.once('finish', () => req.socket?.destroy());
+          return;
+        }
+        raw = result.body;
+      }
+      if (secret !== undefined) {
+        const header = req.headers[FEEDBACK_SIGNATURE_HEADER];
+        if (!(await verifyFeedbackSignature(raw, header, secret, { toleranceSec }))) {
+          refuse(res, 401, `expected a valid, fresh ${FEEDBACK_SIGNATURE_HEADER} header`);
+          return;
+        }
+      }
+      try {
+        parsed = JSON.parse(decoder.decode(raw)) as unknown;
+      } catch (error) {
+        refuse(res, 400, `expected a UTF-8 JSON body, found one that is not (${messageOf(error)})`);
+        return;
+      }
+    }
+    let event: FeedbackEvent;
+    try {
+      event = fromWire(parsed);
+    } catch (error) {
+      refuse(res, 400, messageOf(error));
+      return;
+    }
+    safeNext(feedback, event);
+    send(res, 204, undefined, {});
+  };
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    handle(req, res).catch((error: unknown) => {
+      // Unreachable by design; if it happens, answer rather than leave the client hanging.
+      try {
+        refuse(res, 500, `internal error: ${messageOf(error)}`);
+      } catch {
+        res.destroy();
+      }
+    });
+  };
+
+  return {
+    handler,
+    feedback$: feedback.asObservable(),
+    rejected$: rejected.asObservable(),
+  };
+}
+
+function isJsonContentType(value: string | undefined): boolean {
+  if (typeof value !== 'string') return false;
+  const mediaType = value.split(';', 1)[0]!.trim().toLowerCase();
+  return mediaType === 'application/json' || /^application\/[^/]+\+json$/.test(mediaType);
+}
+
+/** A body some middleware already read (express and its parsers set `req.body`), if any. */
+function preReadBody(req: IncomingMessage): unknown {
+  const body = (req as IncomingMessage & { body?: unknown }).body;
+  // body-parser leaves `{}` on requests it skipped, with the stream unread: read those ourselves.
+  return body !== undefined && req.readableEnded ? body : undefined;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ kind: 'too-large' });
+  return new Promise<BodyResult>((resolve) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const finish = (result: BodyResult): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onAbort);
+      req.off('close', onAbort);
+      // Keep a listener, so that a late socket error after we stopped listening cannot crash.
+      req.on('error', () => undefined);
+      resolve(result);
+    };
+    const onData = (chunk: Uint8Array | string): void => {
+      const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+      size += bytes.length;
+      if (size > limit) {
+        req.pause();
+        finish({ kind: 'too-large' });
+        return;
+      }
+      chunks.push(bytes);
+    };
+    const onEnd = (): void => finish({ kind: 'ok', body: concat(chunks, size) });
+    const onAbort = (): void => finish({ kind: 'aborted' });
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onAbort);
+    req.on('close', onAbort);
+  });
+}
+
+function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string | undefined,
+  headers: Record<string, string>,
+): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+function safeNext<T>(subject: Subject<T>, value: T): void {
+  try {
+    subject.next(value);
+  } catch {
+    // RxJS reports a throwing observer itself; the request still gets its answer.
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

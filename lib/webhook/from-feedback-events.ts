@@ -1,0 +1,204 @@
+import { Observable, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import type { FeedbackEvent } from '../feedback/feedback-event.js';
+import { fromWire } from '../feedback/wire.js';
+import { FeedbackStreamError } from '../errors/feedback-stream-error.js';
+import { assertFunction, assertNumber } from '../internal/validate.js';
+import { SseParser } from './internal/sse-parser.js';
+import { redactUrl, resolveHttpUrl } from './internal/url.js';
+
+/**
+ * The part of the WHATWG `EventSource` that {@link fromFeedbackEvents} uses, so that a polyfill or a
+ * test double can stand in.
+ */
+export interface EventSourceLike {
+  readonly readyState: number;
+  onmessage: ((event: { readonly data: unknown }) => unknown) | null;
+  onerror: ((event: unknown) => unknown) | null;
+  close(): void;
+}
+
+/** A constructor of {@link EventSourceLike}s, such as the global `EventSource`. */
+export type EventSourceConstructor = new (url: string) => EventSourceLike;
+
+/** Options of {@link fromFeedbackEvents}. */
+export interface FromFeedbackEventsOptions {
+  /** The wait before reconnecting after the stream drops or a connection fails, in ms. @default 1000 */
+  readonly reconnectMs?: number;
+  /**
+   * Read the stream with this `fetch` (instead of `EventSource`), e.g. to send headers or use a
+   * proxy. @default globalThis.fetch, used only when there is no global EventSource
+   */
+  readonly fetch?: typeof fetch;
+  /** Use this `EventSource` implementation. @default globalThis.EventSource, unless `fetch` is given */
+  readonly EventSource?: EventSourceConstructor;
+  /** Headers for the fetch reader (an `EventSource` cannot send any). @default {} */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Schedules the reconnection waits. @default asyncScheduler */
+  readonly scheduler?: SchedulerLike;
+}
+
+const EVENT_SOURCE_CLOSED = 2;
+
+/**
+ * Reads a server-sent-events stream of feedback (such as `serveFeedbackEvents` in
+ * `rxjs-backpressure/node` serves) as an Observable of {@link FeedbackEvent}s, each validated with
+ * `fromWire`. Universal: it uses `EventSource` where the runtime has one, and otherwise reads the
+ * stream with `fetch` and parses it itself (Node 20 has no EventSource).
+ *
+ * Cold: each subscription opens its own connection, closed on unsubscribe. When the stream drops,
+ * a connection fails, or the server answers 408, 429 or 5xx, it reconnects after `reconnectMs`,
+ * for as long as it is subscribed; events sent while disconnected are not replayed (levels are
+ * state: the next event is the current one). It errors with `FeedbackStreamError` for any other
+ * status or a content type that is not `text/event-stream` (fetch reader only; an `EventSource`
+ * does not say why it failed, so it is retried), and with `FeedbackFormatError` for a message that
+ * is not a valid event. Lossless while connected, bounded: a line longer than 1 MiB is an error.
+ *
+ * @example
+ * ```ts
+ * fromFeedbackEvents('https://store.internal/feedback/events')
+ *   .pipe(map((event) => event.level))
+ *   .subscribe((level) => (badge.textContent = level));
+ * ```
+ */
+export function fromFeedbackEvents(
+  url: string | URL,
+  options: FromFeedbackEventsOptions = {},
+): Observable<FeedbackEvent> {
+  const endpoint = resolveHttpUrl('url', url);
+  const {
+    reconnectMs = 1000,
+    fetch: fetchOption,
+    EventSource: eventSourceOption,
+    headers = {},
+    scheduler = asyncScheduler,
+  } = options;
+  assertNumber('reconnectMs', reconnectMs, 0);
+  if (fetchOption !== undefined) assertFunction('fetch', fetchOption);
+  if (eventSourceOption !== undefined) assertFunction('EventSource', eventSourceOption);
+  const globalEventSource = (globalThis as { EventSource?: EventSourceConstructor }).EventSource;
+  const EventSourceImpl =
+    eventSourceOption ??
+    (fetchOption === undefined && typeof globalEventSource === 'function' ? globalEventSource : undefined);
+  let fetchFn: typeof fetch | undefined;
+  if (EventSourceImpl === undefined) {
+    if (fetchOption !== undefined) fetchFn = fetchOption;
+    else if (typeof globalThis.fetch === 'function') fetchFn = globalThis.fetch.bind(globalThis);
+    else throw new TypeError('fetch must be given: expected a global EventSource or fetch, found neither');
+  }
+  const displayUrl = redactUrl(endpoint);
+
+  return new Observable<FeedbackEvent>((subscriber) => {
+    let closed = false;
+    let reconnect: Subscription | undefined;
+    let disconnect: (() => void) | undefined;
+
+    const deliver = (data: string): boolean => {
+      let event: FeedbackEvent;
+      try {
+        event = fromWire(JSON.parse(data) as unknown);
+      } catch (error) {
+        fail(error);
+        return false;
+      }
+      subscriber.next(event);
+      return !closed;
+    };
+    const fail = (error: unknown): void => {
+      if (closed) return;
+      closed = true;
+      disconnect?.();
+      subscriber.error(error);
+    };
+    const scheduleReconnect = (): void => {
+      if (closed) return;
+      disconnect?.();
+      disconnect = undefined;
+      reconnect = scheduler.schedule(() => {
+        reconnect = undefined;
+        connect();
+      }, reconnectMs);
+    };
+
+    const connectEventSource = (Impl: EventSourceConstructor): void => {
+      const source = new Impl(endpoint.href);
+      disconnect = () => {
+        source.onmessage = null;
+        source.onerror = null;
+        source.close();
+      };
+      source.onmessage = (message) => {
+        if (typeof message.data === 'string') deliver(message.data);
+      };
+      source.onerror = () => {
+        // An open EventSource reconnects by itself; once CLOSED it has given up, so start over.
+        if (source.readyState === EVENT_SOURCE_CLOSED) scheduleReconnect();
+      };
+    };
+
+    const connectFetch = (doFetch: typeof fetch): void => {
+      const controller = new AbortController();
+      disconnect = () => controller.abort();
+      const read = async (): Promise<void> => {
+        const requestHeaders = new Headers(headers);
+        requestHeaders.set('accept', 'text/event-stream');
+        requestHeaders.set('cache-control', 'no-cache');
+        const response = await doFetch(endpoint, { headers: requestHeaders, signal: controller.signal });
+        const { status } = response;
+        if (status === 408 || status === 429 || status >= 500) {
+          await response.body?.cancel();
+          scheduleReconnect();
+          return;
+        }
+        const type = response.headers.get('content-type') ?? '';
+        if (status < 200 || status >= 300 || !/^text\/event-stream\b/i.test(type) || !response.body) {
+          await response.body?.cancel().catch(() => undefined);
+          fail(
+            new FeedbackStreamError(
+              displayUrl,
+              status,
+              `expected a 2xx text/event-stream response, found HTTP ${status} ${type || 'without a content type'}`,
+            ),
+          );
+          return;
+        }
+        const reader = response.body.getReader();
+        const decoder = new TextDecoder();
+        const parser = new SseParser();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          for (const message of parser.push(decoder.decode(value, { stream: true }))) {
+            if (message.type === 'message' && !deliver(message.data)) {
+              await reader.cancel().catch(() => undefined);
+              return;
+            }
+          }
+        }
+        scheduleReconnect();
+      };
+      read().catch((error: unknown) => {
+        if (controller.signal.aborted || closed) return;
+        // The parser's overlong line is the server's fault, not the network's.
+        if (error instanceof RangeError) fail(error);
+        else scheduleReconnect();
+      });
+    };
+
+    const connect = (): void => {
+      if (closed) return;
+      try {
+        if (EventSourceImpl !== undefined) connectEventSource(EventSourceImpl);
+        else connectFetch(fetchFn!);
+      } catch (error) {
+        fail(error);
+      }
+    };
+
+    connect();
+    return () => {
+      closed = true;
+      reconnect?.unsubscribe();
+      disconnect?.();
+    };
+  });
+}

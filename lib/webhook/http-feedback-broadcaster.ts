@@ -1,0 +1,422 @@
+import { Subject, isObservable, type Observable, type Subscription } from 'rxjs';
+import { feedbackBus, type FeedbackBus } from '../feedback/feedback-bus.js';
+import type { FeedbackEvent } from '../feedback/feedback-event.js';
+import { toWire } from '../feedback/wire.js';
+import { describeValue } from '../errors/backpressure-error.js';
+import { WebhookDeliveryError, type WebhookFailureKind } from '../errors/webhook-delivery-error.js';
+import {
+  assertFunction,
+  assertInteger,
+  assertNonEmptyString,
+  assertNumber,
+  assertPositiveNumber,
+} from '../internal/validate.js';
+import { FEEDBACK_SIGNATURE_HEADER, importHmacKey, signWithKey } from './feedback-signature.js';
+import { abortableDelay } from './internal/abortable-delay.js';
+import { parseRetryAfter } from './internal/retry-after.js';
+import { redactUrl, resolveHttpUrl } from './internal/url.js';
+
+/** Options of {@link HttpFeedbackBroadcaster}. */
+export interface HttpFeedbackBroadcasterOptions {
+  /** The endpoint that receives the POSTs; http or https (relative URLs resolve against the page in browsers). */
+  readonly url: string | URL;
+  /** How long one attempt may take, from sending to response headers, in ms. @default 2500 */
+  readonly timeoutMs?: number;
+  /** How many attempts in all (1 = no retry); an integer `>= 1`. @default 3 */
+  readonly maxRetries?: number;
+  /** The wait before the second attempt, in ms; it doubles for each further one. @default 500 */
+  readonly backoffMs?: number;
+  /**
+   * The longest wait a `Retry-After` header (on 408, 429 or 5xx) can impose, in ms; a longer one is
+   * cut to this, so one answer can never stall a coordinator's webhook for long. @default 30000
+   */
+  readonly maxRetryAfterMs?: number;
+  /** With a secret, every request is signed in the `x-feedback-signature` header. @default undefined */
+  readonly secret?: string;
+  /** Extra headers sent with every request (e.g. an API key). They cannot replace `content-type` or the signature. @default {} */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The `fetch` to use (a test double, or one with a proxy agent). @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+}
+
+/** A delivered event, as reported on {@link HttpFeedbackBroadcaster.delivered$}. */
+export interface FeedbackDelivery {
+  readonly event: FeedbackEvent;
+  /** How many requests it took (1 when the first succeeded). */
+  readonly attempts: number;
+  /** The 2xx status that came back. */
+  readonly status: number;
+  /** From the first attempt to the successful response, in ms. */
+  readonly durationMs: number;
+}
+
+/** An event that could not be delivered, as reported on {@link HttpFeedbackBroadcaster.failed$}. */
+export interface FeedbackDeliveryFailure {
+  readonly event: FeedbackEvent;
+  /** How many requests were made. */
+  readonly attempts: number;
+  /** The HTTP status of the last attempt, or `null` when none came back. */
+  readonly status: number | null;
+  /** What went wrong on the last attempt. */
+  readonly error: WebhookDeliveryError;
+  /**
+   * `true` when retries stopped early because a newer event of the same coordinator was waiting
+   * (which is sent next instead: stale levels are worthless).
+   */
+  readonly superseded: boolean;
+  /** From the first attempt to giving up, in ms. */
+  readonly durationMs: number;
+}
+
+/** One coordinator's lane: at most one delivery in flight and one newest event waiting. */
+interface Lane {
+  pending: FeedbackEvent | undefined;
+}
+
+type AttemptOutcome =
+  | { readonly ok: true; readonly status: number }
+  | {
+      readonly ok: false;
+      readonly kind: WebhookFailureKind;
+      readonly status: number | null;
+      readonly retryable: boolean;
+      readonly retryAfterMs: number | undefined;
+      readonly cause: unknown;
+    };
+
+const TIMEOUT = Symbol('timeout');
+
+/**
+ * Posts feedback events to an HTTP endpoint as `toWire(event)` JSON, for producers in other processes
+ * (see `createFeedbackReceiver` in `rxjs-backpressure/node`). Universal: global `fetch` and WebCrypto
+ * only, so it runs in browsers too.
+ *
+ * Delivery: an attempt succeeds on a 2xx response. Network errors, timeouts, 5xx, 408 and 429 are
+ * retried, up to `maxRetries` attempts in all, after `backoffMs`, then twice that, and so on, or
+ * after what `Retry-After` says (capped at `maxRetryAfterMs`). Other statuses are not retried, and
+ * redirects are not followed (`redirect: 'manual'`): a signed request must not be replayed to
+ * another host.
+ *
+ * Bounds (lossy on purpose): after {@link start} it never blocks the bus. Each coordinator has at
+ * most one delivery in flight and one pending event: a newer event replaces the pending one (counted
+ * in {@link coalesced}), and a delivery that is failing gives up its retries when a newer event is
+ * waiting. So memory is bounded by the number of coordinators, and the last level published is the
+ * last one sent.
+ *
+ * @example
+ * ```ts
+ * const broadcaster = new HttpFeedbackBroadcaster({
+ *   url: 'https://producers.internal/feedback',
+ *   secret: process.env.FEEDBACK_SECRET,
+ * });
+ * broadcaster.failed$.subscribe(({ error }) => console.warn(error.message));
+ * broadcaster.start(); // forwards every event of feedbackBus()
+ * // ... later
+ * broadcaster.stop();
+ * ```
+ */
+export class HttpFeedbackBroadcaster {
+  /** Every delivered event, with its attempts and status. */
+  readonly delivered$: Observable<FeedbackDelivery>;
+  /** Every event that could not be delivered, with the reason. */
+  readonly failed$: Observable<FeedbackDeliveryFailure>;
+
+  private readonly url: URL;
+  private readonly displayUrl: string;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly backoffMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly headers: Readonly<Record<string, string>>;
+  private readonly fetchFn: typeof fetch;
+  private readonly key: Promise<CryptoKey> | undefined;
+  private readonly deliveredSubject = new Subject<FeedbackDelivery>();
+  private readonly failedSubject = new Subject<FeedbackDeliveryFailure>();
+  private readonly lanes = new Map<string, Lane>();
+  // Replaced on every stop(), so that requests started after it are not born aborted.
+  private stopController = new AbortController();
+  private subscription: Subscription | undefined;
+  private source: unknown;
+  private coalescedCount = 0;
+  private inFlightCount = 0;
+
+  /**
+   * @throws TypeError / RangeError naming the option, for a bad option or when `fetch` is missing.
+   */
+  constructor(options: HttpFeedbackBroadcasterOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`options must be an object with a url, found ${describeValue(options)}`);
+    }
+    const {
+      url,
+      timeoutMs = 2500,
+      maxRetries = 3,
+      backoffMs = 500,
+      maxRetryAfterMs = 30_000,
+      secret,
+      headers = {},
+      fetch: fetchOption,
+    } = options;
+    this.url = resolveHttpUrl('url', url);
+    this.displayUrl = redactUrl(this.url);
+    this.timeoutMs = assertPositiveNumber('timeoutMs', timeoutMs);
+    this.maxRetries = assertInteger('maxRetries', maxRetries, 1);
+    this.backoffMs = assertNumber('backoffMs', backoffMs, 0);
+    this.maxRetryAfterMs = assertNumber('maxRetryAfterMs', maxRetryAfterMs, 0);
+    if (typeof headers !== 'object' || headers === null) {
+      throw new TypeError(`headers must be an object of strings, found ${describeValue(headers)}`);
+    }
+    for (const [name, value] of Object.entries(headers)) {
+      if (typeof value !== 'string') {
+        throw new TypeError(`headers["${name}"] must be a string, found ${describeValue(value)}`);
+      }
+    }
+    this.headers = { ...headers };
+    if (fetchOption !== undefined) {
+      assertFunction('fetch', fetchOption);
+      this.fetchFn = fetchOption;
+    } else {
+      if (typeof globalThis.fetch !== 'function') {
+        throw new TypeError('fetch must be given: expected a global fetch in this runtime, found none');
+      }
+      // Bound: browsers throw "Illegal invocation" when fetch is called on another `this`.
+      this.fetchFn = globalThis.fetch.bind(globalThis);
+    }
+    if (secret !== undefined) {
+      assertNonEmptyString('secret', secret);
+      this.key = importHmacKey(secret);
+      // Reported by each delivery that awaits it; never an unhandled rejection meanwhile.
+      this.key.catch(() => undefined);
+    }
+    this.delivered$ = this.deliveredSubject.asObservable();
+    this.failed$ = this.failedSubject.asObservable();
+  }
+
+  /** How many pending events were replaced by a newer one of the same coordinator before being sent. */
+  get coalesced(): number {
+    return this.coalescedCount;
+  }
+
+  /** How many deliveries (one per coordinator, plus direct `broadcastOne` calls) are in progress. */
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  /** How many events are waiting for their coordinator's delivery in flight (at most one each). */
+  get pending(): number {
+    let count = 0;
+    for (const lane of this.lanes.values()) if (lane.pending !== undefined) count++;
+    return count;
+  }
+
+  /** Whether {@link start} subscribed and {@link stop} has not been called since. */
+  get started(): boolean {
+    return this.subscription !== undefined;
+  }
+
+  /**
+   * Starts forwarding every event of `source` (a bus, or any Observable of events such as
+   * `coordinator.feedback$`). The listener only records the event and returns, so the publisher is
+   * never delayed. Calling it again with the same source does nothing.
+   *
+   * @throws Error when already started on another source (call `stop()` first).
+   * @example
+   * ```ts
+   * broadcaster.start(coordinator.feedback$);
+   * ```
+   */
+  start(source: FeedbackBus | Observable<FeedbackEvent> = feedbackBus()): this {
+    if (this.subscription !== undefined) {
+      if (this.source === source) return this;
+      throw new Error('HttpFeedbackBroadcaster is already started on another source: call stop() first');
+    }
+    this.source = source;
+    const listener = (event: FeedbackEvent): void => this.enqueue(event);
+    this.subscription = isObservable(source)
+      ? source.subscribe({ next: listener, error: () => undefined })
+      : source.subscribe(listener);
+    return this;
+  }
+
+  /**
+   * Unsubscribes from the source, aborts every request in flight (those deliveries fail with kind
+   * `'aborted'`), and drops pending events. The broadcaster can be started again afterwards.
+   *
+   * @example
+   * ```ts
+   * process.on('SIGTERM', () => broadcaster.stop());
+   * ```
+   */
+  stop(): void {
+    this.subscription?.unsubscribe();
+    this.subscription = undefined;
+    this.source = undefined;
+    this.lanes.clear();
+    const controller = this.stopController;
+    this.stopController = new AbortController();
+    controller.abort();
+  }
+
+  /**
+   * Delivers one event now, with retries, outside the per-coordinator coalescing (and reported on
+   * `delivered$` / `failed$` like the others). Never rejects.
+   *
+   * @returns `true` only when a 2xx response came back.
+   * @example
+   * ```ts
+   * const ok = await broadcaster.broadcastOne(event);
+   * if (!ok) console.warn('feedback not delivered');
+   * ```
+   */
+  broadcastOne(event: FeedbackEvent): Promise<boolean> {
+    return this.deliver(event, () => false);
+  }
+
+  private enqueue(event: FeedbackEvent): void {
+    const id = event.coordinatorId;
+    const lane = this.lanes.get(id);
+    if (lane !== undefined) {
+      if (lane.pending !== undefined) this.coalescedCount++;
+      lane.pending = event;
+      return;
+    }
+    const fresh: Lane = { pending: event };
+    this.lanes.set(id, fresh);
+    // Start after the publisher returns: even building the first request must not delay it, and
+    // the rest of a synchronous burst coalesces into the lane meanwhile.
+    queueMicrotask(() => void this.drain(id, fresh));
+  }
+
+  private async drain(id: string, lane: Lane): Promise<void> {
+    const isCurrent = (): boolean => this.lanes.get(id) === lane;
+    while (isCurrent() && lane.pending !== undefined) {
+      const event = lane.pending;
+      lane.pending = undefined;
+      await this.deliver(event, () => lane.pending !== undefined);
+    }
+    if (isCurrent()) this.lanes.delete(id);
+  }
+
+  private async deliver(event: FeedbackEvent, superseded: () => boolean): Promise<boolean> {
+    const stopSignal = this.stopController.signal;
+    const started = Date.now();
+    this.inFlightCount++;
+    try {
+      const body = JSON.stringify(toWire(event));
+      for (let attempt = 1; ; attempt++) {
+        const outcome = await this.attempt(body, stopSignal);
+        if (outcome.ok) {
+          this.emit(this.deliveredSubject, {
+            event,
+            attempts: attempt,
+            status: outcome.status,
+            durationMs: Date.now() - started,
+          });
+          return true;
+        }
+        let kind = outcome.kind;
+        let isSuperseded = false;
+        let giveUp = !outcome.retryable || attempt >= this.maxRetries;
+        if (!giveUp) {
+          isSuperseded = superseded();
+          giveUp = isSuperseded;
+        }
+        if (!giveUp) {
+          const wait =
+            outcome.retryAfterMs === undefined
+              ? this.backoffMs * 2 ** (attempt - 1)
+              : Math.min(outcome.retryAfterMs, this.maxRetryAfterMs);
+          if (!(await abortableDelay(wait, stopSignal))) {
+            kind = 'aborted';
+            giveUp = true;
+          } else {
+            isSuperseded = superseded();
+            giveUp = isSuperseded;
+          }
+        }
+        if (giveUp) {
+          this.emit(this.failedSubject, {
+            event,
+            attempts: attempt,
+            status: outcome.status,
+            error: new WebhookDeliveryError(kind, outcome.status, attempt, this.displayUrl, outcome.cause),
+            superseded: isSuperseded,
+            durationMs: Date.now() - started,
+          });
+          return false;
+        }
+      }
+    } finally {
+      this.inFlightCount--;
+    }
+  }
+
+  private async attempt(body: string, stopSignal: AbortSignal): Promise<AttemptOutcome> {
+    if (stopSignal.aborted) return failure('aborted', null, false, undefined);
+    const headers = new Headers(this.headers);
+    headers.set('content-type', 'application/json');
+    if (this.key !== undefined) {
+      try {
+        headers.set(FEEDBACK_SIGNATURE_HEADER, await signWithKey(await this.key, body, Date.now()));
+      } catch (error) {
+        // No WebCrypto, or a key it refused: retrying cannot help.
+        return failure('network', null, false, error);
+      }
+    }
+    const controller = new AbortController();
+    const onStop = (): void => controller.abort();
+    stopSignal.addEventListener('abort', onStop, { once: true });
+    const timer = setTimeout(() => controller.abort(TIMEOUT), this.timeoutMs);
+    try {
+      const fetchFn = this.fetchFn;
+      const response = await fetchFn(this.url, {
+        method: 'POST',
+        headers,
+        body,
+        redirect: 'manual',
+        signal: controller.signal,
+      });
+      // The body is not needed; cancelling frees the connection at once.
+      response.body?.cancel().catch(() => undefined);
+      const { status } = response;
+      if (status >= 200 && status < 300) return { ok: true, status };
+      if (response.type === 'opaqueredirect' || (status >= 300 && status < 400) || status === 0) {
+        return failure('redirect', status, false, undefined);
+      }
+      const retryable = status === 408 || status === 429 || status >= 500;
+      const retryAfter = retryable
+        ? parseRetryAfter(response.headers.get('retry-after'), Date.now())
+        : undefined;
+      return { ok: false, kind: 'status', status, retryable, retryAfterMs: retryAfter, cause: undefined };
+    } catch (error) {
+      if (controller.signal.aborted) {
+        return controller.signal.reason === TIMEOUT
+          ? failure('timeout', null, true, undefined)
+          : failure('aborted', null, false, undefined);
+      }
+      // fetch rejects (with a TypeError, possibly from another realm) for DNS failures, refused and
+      // reset connections: all worth another attempt.
+      return failure('network', null, true, error);
+    } finally {
+      clearTimeout(timer);
+      stopSignal.removeEventListener('abort', onStop);
+    }
+  }
+
+  private emit<T>(subject: Subject<T>, value: T): void {
+    try {
+      subject.next(value);
+    } catch {
+      // A throwing observer is reported by RxJS itself; it must not turn into a failed delivery.
+    }
+  }
+}
+
+function failure(
+  kind: WebhookFailureKind,
+  status: number | null,
+  retryable: boolean,
+  cause: unknown,
+): AttemptOutcome {
+  return { ok: false, kind, status, retryable, retryAfterMs: undefined, cause };
+}
