@@ -119,6 +119,9 @@ export class RetryPolicy implements RetryPolicyLike {
     assertFunction('retry.random', random);
     this.#isRetryable = isRetryable;
     this.#random = random;
+    // Bound, so that `policy.isRetryable` can be passed around as a callback.
+    this.isRetryable = this.isRetryable.bind(this);
+    this.backoffMs = this.backoffMs.bind(this);
   }
 
   /**
