@@ -49,6 +49,14 @@ export {
 } from './queue/bounded-queue.js';
 
 // --- coordinator (issue 3) ---
+export { WriteCoordinator } from './coordinator/write-coordinator.js';
+export type { Sink, SinkFunction, WriteContext } from './coordinator/sink.js';
+export type { SubmitOptions, WriteCoordinatorOptions } from './coordinator/write-coordinator-options.js';
+export type { CoordinatorHealth, CoordinatorState } from './coordinator/coordinator-health.js';
+export type { StopOptions, StopReport } from './coordinator/stop-report.js';
+export type { WriteRecord } from './coordinator/write-record.js';
+export type { CoordinatorErrorReport } from './coordinator/coordinator-error-report.js';
+export { CoordinatorClosedError, isCoordinatorClosedError } from './errors/coordinator-closed-error.js';
 export { WriteTimeoutError, isWriteTimeoutError } from './errors/write-timeout-error.js';
 export { defaultIsRetryable } from './retry/is-retryable.js';
 export {

@@ -1,0 +1,62 @@
+import type { BackpressureLevel } from '../levels/backpressure-level.js';
+import type { CircuitState } from '../circuit-breaker/circuit-breaker.js';
+
+/**
+ * A coordinator's lifecycle: `'idle'` (built, not started: submits are queued), `'running'`,
+ * `'stopping'` (refusing new items, draining or giving up), `'stopped'` (final).
+ *
+ * @example
+ * ```ts
+ * if (coordinator.health().state === 'stopped') return;
+ * ```
+ */
+export type CoordinatorState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+/**
+ * A snapshot of a coordinator, from `health()`. At every moment
+ * `submitted = written + deadLettered + dropped + rejected + queueSize + inFlight`.
+ *
+ * @example
+ * ```ts
+ * const h: CoordinatorHealth = coordinator.health();
+ * gauge.set({ id: h.id }, h.utilization);
+ * ```
+ */
+export interface CoordinatorHealth {
+  /** The coordinator's `id`. */
+  readonly id: string;
+  /** Where it is in its lifecycle. */
+  readonly state: CoordinatorState;
+  /** Worker count (the `workers` option). */
+  readonly workers: number;
+  /** Workers holding a batch now (writing it, or waiting on backoff or the breaker). */
+  readonly busyWorkers: number;
+  /** Items accepted and not yet taken by a worker. */
+  readonly queueSize: number;
+  /** Items held by workers. */
+  readonly inFlight: number;
+  /** Most items the coordinator holds (queued plus in flight). */
+  readonly capacity: number;
+  /** `(queueSize + inFlight) / capacity`, within [0, 1]. */
+  readonly utilization: number;
+  /** The current backpressure level (`'hard'` while the circuit is not closed). */
+  readonly level: BackpressureLevel;
+  /** The circuit breaker's state (`'closed'` when the breaker is disabled). */
+  readonly circuitState: CircuitState;
+  /** `submit` calls that were accepted or refused (waiting ones are counted once settled). */
+  readonly submitted: number;
+  /** Items the sink stored. */
+  readonly written: number;
+  /** Items handed to the dead-letter queue (including records it failed to store). */
+  readonly deadLettered: number;
+  /** Items discarded by a drop overflow strategy. */
+  readonly dropped: number;
+  /** Submits refused: full under `'reject'`, aborted or timed-out waits, after `stop`. */
+  readonly rejected: number;
+  /** Batches the sink stored. */
+  readonly batchesWritten: number;
+  /** Failed write attempts (each retry that failed counts). */
+  readonly writeErrors: number;
+  /** Dead-letter records the dead-letter queue failed to store (kept in memory instead). */
+  readonly deadLetterFailures: number;
+}

@@ -1,0 +1,82 @@
+import type { SchedulerLike } from 'rxjs';
+import type { OverflowStrategy } from '../queue/bounded-queue.js';
+import type { Watermarks } from '../levels/watermarks.js';
+import type { RetryOptions, RetryPolicyLike } from '../retry/retry-policy.js';
+import type { CircuitBreakerOptions } from '../circuit-breaker/circuit-breaker.js';
+import type { DeadLetterQueue } from '../dead-letter/dead-letter-record.js';
+import type { FeedbackBus } from '../feedback/feedback-bus.js';
+import type { Sink, SinkFunction } from './sink.js';
+
+/**
+ * Options of a `WriteCoordinator`. Only `sink` is required; the defaults are those of the Python
+ * original.
+ *
+ * @example
+ * ```ts
+ * const options: WriteCoordinatorOptions<Row> = {
+ *   sink: (batch, { signal }) => db.insert(batch, { signal }),
+ *   id: 'rows',
+ *   capacity: 50_000,
+ *   batchSize: 1_000,
+ *   retry: { maxAttempts: 3 },
+ *   circuitBreaker: false,
+ * };
+ * ```
+ */
+export interface WriteCoordinatorOptions<T> {
+  /** Where batches are written: an object with `write(batch, context)` or a function. Required. */
+  readonly sink: Sink<T> | SinkFunction<T>;
+  /** Names the coordinator in events, records and errors. A non-empty string. @default 'default' */
+  readonly id?: string;
+  /** Most items held at once, queued plus in flight. An integer `>= 1`. @default 10000 */
+  readonly capacity?: number;
+  /** Concurrent writers. One keeps order; several may finish out of order. An integer `>= 1`. @default 4 */
+  readonly workers?: number;
+  /** Most items per batch (capped at `capacity`). An integer `>= 1`. @default 500 */
+  readonly batchSize?: number;
+  /**
+   * A partial batch is written this long after its oldest item was accepted, in ms. A finite
+   * number `>= 0` (0 writes whatever is queued at once). @default 250
+   */
+  readonly flushIntervalMs?: number;
+  /** What a full coordinator does with a new item. @default 'block' */
+  readonly overflow?: OverflowStrategy;
+  /** Level thresholds, fractions of capacity. @default DEFAULT_WATERMARKS */
+  readonly watermarks?: Watermarks;
+  /** A write still running after this many ms is aborted and fails with `WriteTimeoutError`. A finite number `> 0`. @default 30000 */
+  readonly writeTimeoutMs?: number;
+  /**
+   * Retry options, or a policy object of your own.
+   * @default { maxAttempts: 5, initialBackoffMs: 50, maxBackoffMs: 2000, multiplier: 2, jitter: true, isRetryable: defaultIsRetryable }
+   */
+  readonly retry?: RetryOptions | RetryPolicyLike;
+  /** Circuit breaker options, or `false` for none. @default { failureThreshold: 5, halfOpenAfterMs: 60000 } */
+  readonly circuitBreaker?: Omit<CircuitBreakerOptions, 'scheduler'> | false;
+  /** Where batches that cannot be written go. @default new MemoryDeadLetterQueue<T>() */
+  readonly deadLetter?: DeadLetterQueue<T>;
+  /** Bus the feedback events are published on; `null` publishes nowhere (`feedback$` still works). @default feedbackBus() */
+  readonly bus?: FeedbackBus | null;
+  /** The `source` field of feedback events. @default 'coordinator' */
+  readonly source?: string;
+  /**
+   * Clock and timers for the flush interval, backoff waits, write timeouts, the breaker and `stop`'s
+   * timeout. @default asyncScheduler
+   */
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * Options of a coordinator's `submit` and `submitMany`; they only matter when a `'block'`
+ * coordinator is full and the call has to wait for room.
+ *
+ * @example
+ * ```ts
+ * await coordinator.submit(row, { timeoutMs: 1_000, signal: request.signal });
+ * ```
+ */
+export interface SubmitOptions {
+  /** Aborting it withdraws a waiting submit, which rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+  /** Longest wait for room in ms, then the submit rejects with `QueueTimeoutError`. @default unlimited */
+  readonly timeoutMs?: number;
+}

@@ -1,0 +1,1149 @@
+import { Observable, Subject, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import type { BackpressureLevel } from '../levels/backpressure-level.js';
+import { nextLevel, resolveWatermarks, type ResolvedWatermarks } from '../levels/watermarks.js';
+import {
+  clampUtilization,
+  createFeedbackEvent,
+  reasonForTransition,
+  type FeedbackEvent,
+  type FeedbackReason,
+} from '../feedback/feedback-event.js';
+import { feedbackBus, type FeedbackBus } from '../feedback/feedback-bus.js';
+import { OVERFLOW_STRATEGIES, type Dropped, type OverflowStrategy } from '../queue/bounded-queue.js';
+import { Deque } from '../internal/deque.js';
+import {
+  assertInteger,
+  assertNonEmptyString,
+  assertNumber,
+  assertOneOf,
+  assertPositiveNumber,
+} from '../internal/validate.js';
+import { describeValue } from '../errors/backpressure-error.js';
+import { CoordinatorClosedError } from '../errors/coordinator-closed-error.js';
+import { QueueFullError } from '../errors/queue-full-error.js';
+import { QueueTimeoutError } from '../errors/queue-timeout-error.js';
+import { WriteTimeoutError, isWriteTimeoutError } from '../errors/write-timeout-error.js';
+import { toRetryPolicy, type RetryPolicyLike } from '../retry/retry-policy.js';
+import { CircuitBreaker, type CircuitPermit, type CircuitState } from '../circuit-breaker/circuit-breaker.js';
+import {
+  toErrorSummary,
+  type DeadLetterQueue,
+  type DeadLetterReason,
+  type DeadLetterRecord,
+} from '../dead-letter/dead-letter-record.js';
+import { MemoryDeadLetterQueue } from '../dead-letter/memory-dead-letter-queue.js';
+import type { SinkFunction } from './sink.js';
+import type { SubmitOptions, WriteCoordinatorOptions } from './write-coordinator-options.js';
+import type { CoordinatorHealth, CoordinatorState } from './coordinator-health.js';
+import type { StopOptions, StopReport } from './stop-report.js';
+import type { WriteRecord } from './write-record.js';
+import type { CoordinatorErrorReport } from './coordinator-error-report.js';
+
+// The lifecycle as small integers: `state >= STOPPING` is the hot-path check in `submit`.
+const IDLE = 0;
+const RUNNING = 1;
+const STOPPING = 2;
+const STOPPED = 3;
+const STATE_NAMES: readonly CoordinatorState[] = ['idle', 'running', 'stopping', 'stopped'];
+
+/** Shared by every `submit` that needs no waiting: no promise is allocated per item. */
+const RESOLVED: Promise<void> = Promise.resolve();
+
+interface Waiter<T> {
+  readonly item: T;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+  settled: boolean;
+  cleanup?: () => void;
+}
+
+/** A batch held by a worker, from the moment it is taken until its outcome. */
+interface Batch<T> {
+  readonly items: T[];
+  readonly takenAt: number;
+  attempts: number;
+  /** Written or dead-lettered; set once, by the worker or by `stop` giving up. */
+  settled: boolean;
+  /** The running attempt's controller, so that `stop` can abort it. */
+  controller: AbortController | null;
+}
+
+/** A failed attempt (the error may be any value, `undefined` included). */
+class Failure {
+  constructor(readonly error: unknown) {}
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
+
+/**
+ * Buffers items from fast producers and writes them in batches to a slower sink, with a fixed
+ * capacity, worker concurrency, retries with backoff, a circuit breaker and a dead-letter queue, and
+ * exposes its depth as Observables and {@link FeedbackEvent}s so that producers can slow down.
+ *
+ * - Bounded: `capacity` counts everything held, queued plus in flight (batches being written,
+ *   waiting on backoff or on the breaker). A full coordinator applies its `overflow` strategy.
+ * - Lossless under `'block'` and `'reject'`: every accepted item ends written or dead-lettered, and
+ *   `submitted = written + deadLettered + dropped + rejected + queueSize + inFlight` at every moment.
+ *   The drop strategies count (and report on `dropped$`) what they discard.
+ * - Delivery is at least once: a sink that ignores its abort signal may store a batch that is also
+ *   retried or dead-lettered. Sinks should honour the signal or be idempotent.
+ *
+ * @example
+ * ```ts
+ * const coordinator = new WriteCoordinator<Row>({
+ *   id: 'rows',
+ *   sink: (batch, { signal }) => db.insert(batch, { signal }),
+ * });
+ * coordinator.start();
+ * coordinator.level$.subscribe((level) => console.log('pressure', level));
+ * for (const row of rows) await coordinator.submit(row); // waits only while full
+ * const report = await coordinator.stop(); // { drained, written, deadLettered, durationMs }
+ * ```
+ */
+export class WriteCoordinator<T> implements AsyncDisposable {
+  /** Names the coordinator in events, records and errors. */
+  readonly id: string;
+  /** Most items held at once, queued plus in flight. */
+  readonly capacity: number;
+  /** Worker count. */
+  readonly workers: number;
+  /** Most items per batch: `min(batchSize, capacity)`. */
+  readonly batchSize: number;
+  /** Delay in ms after which a partial batch is written. */
+  readonly flushIntervalMs: number;
+  /** What a full coordinator does with a new item. */
+  readonly overflow: OverflowStrategy;
+  /** The level thresholds in use. */
+  readonly watermarks: ResolvedWatermarks;
+  /** Longest write attempt in ms. */
+  readonly writeTimeoutMs: number;
+  /** The retry policy in use. */
+  readonly retryPolicy: RetryPolicyLike;
+  /** Where batches that cannot be written go (the `deadLetter` option). */
+  readonly deadLetterQueue: DeadLetterQueue<T>;
+  /** The `source` field of feedback events. */
+  readonly source: string;
+
+  /**
+   * Items held (queued plus in flight): the current depth on subscribe, then every change,
+   * synchronously. Completes when the coordinator has stopped.
+   */
+  readonly depth$: Observable<number>;
+  /** The level: the current one on subscribe, then every change, synchronously. Completes at stop. */
+  readonly level$: Observable<BackpressureLevel>;
+  /**
+   * Hot: an event for every change of level or of its cause (`circuit_open` / `circuit_closed`),
+   * also published on the bus, synchronously. Completes at stop.
+   */
+  readonly feedback$: Observable<FeedbackEvent>;
+  /** Hot: failures the coordinator survives (failed attempts, dead-letter queue failures). */
+  readonly errors$: Observable<CoordinatorErrorReport<T>>;
+  /** Hot: one record per batch outcome, for metrics and logs. */
+  readonly writes$: Observable<WriteRecord>;
+  /** Hot: items discarded by the `'drop-oldest'` / `'drop-newest'` strategies. */
+  readonly dropped$: Observable<Dropped<T>>;
+
+  private readonly write: SinkFunction<T>;
+  private readonly bus: FeedbackBus | null;
+  private readonly scheduler: SchedulerLike;
+  private readonly breaker: CircuitBreaker | null;
+  private readonly breakerSubscription: Subscription | null = null;
+
+  // The queue is a plain Deque rather than a BoundedQueue: capacity bounds queued plus in flight,
+  // and blocked submits must be admitted (FIFO) when a batch *finishes*, not when it is taken, so
+  // the accounting lives here in one place instead of being split between two objects.
+  private readonly queue: Deque<T>;
+  private readonly waiters = new Deque<Waiter<T>>();
+  private waiting = 0;
+  private inFlight = 0;
+  private readonly batches = new Set<Batch<T>>();
+  private readonly idleWorkers: (() => void)[] = [];
+  private stateCode = IDLE;
+
+  private submitted = 0;
+  private written = 0;
+  private deadLettered = 0;
+  private dropped = 0;
+  private rejected = 0;
+  private batchesWritten = 0;
+  private writeErrors = 0;
+  private deadLetterFailures = 0;
+  private shutdownDeadLettered = 0;
+
+  // Flush timing without a clock read per item: a mark (sequence number, time) is taken when the
+  // queue turns non-empty and on the first accept after each take. Items after a mark are at least
+  // as young as it, so the head's deadline `markTime + flushIntervalMs` is never late (at worst a
+  // partial batch goes a little early).
+  private seqIn = 0;
+  private seqOut = 0;
+  private needMark = true;
+  private headMarkAt = 0;
+  private markSeqs: number[] = [];
+  private markTimes: number[] = [];
+  private markHead = 0;
+  private flushTimer: Subscription | null = null;
+  private flushAll = false;
+
+  // Levels: `depthLevel` follows the depth (hysteresis included) even while the breaker holds the
+  // published level at 'hard'. `emittedLevel` is what subscribers last saw.
+  private depthSeen = 0;
+  private depthLevel: BackpressureLevel = 'ok';
+  private emittedLevel: BackpressureLevel = 'ok';
+  private circuitHolding = false;
+  private forcedReason: FeedbackReason | null = null;
+  private depthPending = false;
+  private notifying = false;
+  private dirty = false;
+
+  private readonly depthSubject = new Subject<number>();
+  private readonly levelSubject = new Subject<BackpressureLevel>();
+  private readonly feedbackSubject = new Subject<FeedbackEvent>();
+  private readonly errorsSubject = new Subject<CoordinatorErrorReport<T>>();
+  private readonly writesSubject = new Subject<WriteRecord>();
+  private readonly droppedSubject = new Subject<Dropped<T>>();
+
+  private stopPromise: Promise<StopReport> | null = null;
+  private noRetries = false;
+  private readonly retryAbort = new AbortController();
+  private drainResolve: (() => void) | null = null;
+  private readonly pendingPuts = new Set<Promise<void>>();
+  private readonly unsaved: DeadLetterRecord<T>[] = [];
+
+  /**
+   * @throws TypeError or RangeError naming the bad option, the expected range and the value found.
+   */
+  constructor(options: WriteCoordinatorOptions<T>) {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(
+        `WriteCoordinator options must be an object with a sink, found ${describeValue(options)}`,
+      );
+    }
+    const {
+      sink,
+      id = 'default',
+      capacity = 10_000,
+      workers = 4,
+      batchSize = 500,
+      flushIntervalMs = 250,
+      overflow = 'block',
+      watermarks,
+      writeTimeoutMs = 30_000,
+      retry,
+      circuitBreaker,
+      deadLetter,
+      bus,
+      source = 'coordinator',
+      scheduler = asyncScheduler,
+    } = options;
+    this.write = toSinkFunction(sink);
+    this.id = assertNonEmptyString('id', id);
+    this.capacity = assertInteger('capacity', capacity, 1);
+    this.workers = assertInteger('workers', workers, 1);
+    this.batchSize = Math.min(assertInteger('batchSize', batchSize, 1), this.capacity);
+    this.flushIntervalMs = assertNumber('flushIntervalMs', flushIntervalMs, 0);
+    this.overflow = assertOneOf('overflow', overflow, OVERFLOW_STRATEGIES);
+    this.watermarks = resolveWatermarks(watermarks);
+    this.writeTimeoutMs = assertPositiveNumber('writeTimeoutMs', writeTimeoutMs);
+    this.retryPolicy = toRetryPolicy(retry);
+    if (
+      typeof scheduler !== 'object' ||
+      scheduler === null ||
+      typeof scheduler.schedule !== 'function' ||
+      typeof scheduler.now !== 'function'
+    ) {
+      throw new TypeError(`scheduler must be an rxjs SchedulerLike, found ${describeValue(scheduler)}`);
+    }
+    this.scheduler = scheduler;
+    if (circuitBreaker === false) {
+      this.breaker = null;
+    } else if (
+      circuitBreaker === undefined ||
+      (typeof circuitBreaker === 'object' && circuitBreaker !== null)
+    ) {
+      this.breaker = new CircuitBreaker({ ...circuitBreaker, scheduler });
+    } else {
+      throw new TypeError(
+        `circuitBreaker must be an options object or false, found ${describeValue(circuitBreaker)}`,
+      );
+    }
+    if (deadLetter === undefined) {
+      this.deadLetterQueue = new MemoryDeadLetterQueue<T>();
+    } else if (
+      typeof deadLetter === 'object' &&
+      deadLetter !== null &&
+      typeof (deadLetter as Partial<DeadLetterQueue<T>>).put === 'function'
+    ) {
+      this.deadLetterQueue = deadLetter;
+    } else {
+      throw new TypeError(
+        `deadLetter must be an object with a put method, found ${describeValue(deadLetter)}`,
+      );
+    }
+    if (bus === undefined) {
+      this.bus = feedbackBus();
+    } else if (
+      bus === null ||
+      (typeof bus === 'object' && typeof (bus as Partial<FeedbackBus>).publish === 'function')
+    ) {
+      this.bus = bus;
+    } else {
+      throw new TypeError(`bus must be a FeedbackBus or null, found ${describeValue(bus)}`);
+    }
+    if (typeof source !== 'string')
+      throw new TypeError(`source must be a string, found ${describeValue(source)}`);
+    this.source = source;
+    this.queue = new Deque<T>(Math.min(this.capacity, 1024));
+
+    this.depth$ = new Observable<number>((subscriber) => {
+      const subscription = this.depthSubject.subscribe(subscriber);
+      if (!subscription.closed) subscriber.next(this.queue.length + this.inFlight);
+      return subscription;
+    });
+    this.level$ = new Observable<BackpressureLevel>((subscriber) => {
+      const subscription = this.levelSubject.subscribe(subscriber);
+      if (!subscription.closed) subscriber.next(this.emittedLevel);
+      return subscription;
+    });
+    this.feedback$ = this.feedbackSubject.asObservable();
+    this.errors$ = this.errorsSubject.asObservable();
+    this.writes$ = this.writesSubject.asObservable();
+    this.dropped$ = this.droppedSubject.asObservable();
+    if (this.breaker !== null) {
+      // state$ emits the current state ('closed') at once, which changes nothing.
+      this.breakerSubscription = this.breaker.state$.subscribe((state) => this.onCircuitState(state));
+    }
+  }
+
+  /** Where the coordinator is in its lifecycle. */
+  get state(): CoordinatorState {
+    return STATE_NAMES[this.stateCode]!;
+  }
+
+  /** The current level: the depth's own level, or `'hard'` while the circuit is not closed. */
+  get level(): BackpressureLevel {
+    return this.circuitHolding ? 'hard' : this.depthLevel;
+  }
+
+  /**
+   * Dead-letter records the dead-letter queue failed to store (its `put` threw or rejected), kept
+   * here so that nothing is lost; each failure was also reported on `errors$`.
+   */
+  get unsavedDeadLetters(): readonly DeadLetterRecord<T>[] {
+    return this.unsaved.slice();
+  }
+
+  /**
+   * Starts the workers. Idempotent while running. Items submitted before `start` wait in the queue.
+   *
+   * @throws CoordinatorClosedError after `stop` (a stopped coordinator is final).
+   * @example
+   * ```ts
+   * const coordinator = new WriteCoordinator({ sink });
+   * coordinator.start();
+   * ```
+   */
+  start(): void {
+    if (this.stateCode === RUNNING) return;
+    if (this.stateCode !== IDLE) {
+      throw new CoordinatorClosedError(
+        this.id,
+        `Coordinator '${this.id}' cannot start: expected a coordinator that was never stopped, found one that was ${this.state}.`,
+      );
+    }
+    this.stateCode = RUNNING;
+    this.spawnWorkers();
+  }
+
+  /**
+   * Hands one item to the coordinator. When there is room the item is accepted before this returns
+   * and the promise is already resolved; a full coordinator applies its overflow strategy: `'block'`
+   * waits for room (first come first served), `'reject'` rejects with `QueueFullError`, the drop
+   * strategies resolve and count the discarded item.
+   *
+   * @throws (rejects) `CoordinatorClosedError` once `stop` was called (also for waits pending then);
+   *   `QueueFullError` under `'reject'`; the signal's reason on abort; `QueueTimeoutError` after
+   *   `timeoutMs`. Throws a `RangeError` / `TypeError` at once for bad options.
+   * @example
+   * ```ts
+   * for await (const tick of ticks) await coordinator.submit(tick);
+   * ```
+   */
+  submit(item: T, options?: SubmitOptions): Promise<void> {
+    if (options !== undefined) checkSubmitOptions(options);
+    if (this.stateCode >= STOPPING) return this.refuse(this.closedError());
+    if (this.queue.length + this.inFlight < this.capacity && this.waiting === 0) {
+      this.enqueue(item);
+      this.depthChanged();
+      return RESOLVED;
+    }
+    return this.overflowed(item, options);
+  }
+
+  /**
+   * Submits `items` one by one, in order, each as {@link submit} would. Stops at the first refusal
+   * and rejects with its error; the items after it are not submitted (and not counted).
+   *
+   * @example
+   * ```ts
+   * await coordinator.submitMany(rows, { timeoutMs: 5_000 });
+   * ```
+   */
+  async submitMany(items: Iterable<T>, options?: SubmitOptions): Promise<void> {
+    if (items === null || typeof (items as Partial<Iterable<T>>)[Symbol.iterator] !== 'function') {
+      throw new TypeError(`items must be iterable, found ${describeValue(items)}`);
+    }
+    for (const item of items) {
+      const accepted = this.submit(item, options);
+      if (accepted !== RESOLVED) await accepted;
+    }
+  }
+
+  /**
+   * A snapshot of counters and state.
+   *
+   * @example
+   * ```ts
+   * const { submitted, written, deadLettered, dropped, rejected, queueSize, inFlight } = coordinator.health();
+   * ```
+   */
+  health(): CoordinatorHealth {
+    const depth = this.queue.length + this.inFlight;
+    return {
+      id: this.id,
+      state: this.state,
+      workers: this.workers,
+      busyWorkers: this.batches.size,
+      queueSize: this.queue.length,
+      inFlight: this.inFlight,
+      capacity: this.capacity,
+      utilization: clampUtilization(depth / this.capacity),
+      level: this.level,
+      circuitState: this.breaker?.state ?? 'closed',
+      submitted: this.submitted,
+      written: this.written,
+      deadLettered: this.deadLettered,
+      dropped: this.dropped,
+      rejected: this.rejected,
+      batchesWritten: this.batchesWritten,
+      writeErrors: this.writeErrors,
+      deadLetterFailures: this.deadLetterFailures,
+    };
+  }
+
+  /**
+   * Stops the coordinator; final. New submits are refused at once, and submits waiting for room
+   * reject with `CoordinatorClosedError`. With `drain` (default) partial batches are written at once
+   * and `stop` waits up to `timeoutMs` (an open breaker included) for everything to be written.
+   * Without `drain` queued items are dead-lettered at once and writes in progress get up to
+   * `timeoutMs`, without new retries. At the timeout writes in progress are aborted and everything
+   * left is dead-lettered with reason `'shutdown'`, without waiting for the sink. Then `stop` waits
+   * (up to another `timeoutMs`) for the dead-letter queue to store its records, completes the
+   * Observables and resolves. Works before `start` too. Calling it again returns the same promise.
+   *
+   * @throws RangeError / TypeError at once for bad options.
+   * @example
+   * ```ts
+   * process.on('SIGTERM', async () => {
+   *   const report = await coordinator.stop({ timeoutMs: 5_000 });
+   *   console.log(report); // { drained: true, written: 12000, deadLettered: 0, durationMs: 41 }
+   * });
+   * ```
+   */
+  stop(options: StopOptions = {}): Promise<StopReport> {
+    if (this.stopPromise !== null) return this.stopPromise;
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`stop options must be an object, found ${describeValue(options)}`);
+    }
+    const { drain = true, timeoutMs = 10_000 } = options;
+    if (typeof drain !== 'boolean')
+      throw new TypeError(`drain must be a boolean, found ${describeValue(drain)}`);
+    assertNumber('timeoutMs', timeoutMs, 0);
+    this.stopPromise = this.runStop(drain, timeoutMs);
+    return this.stopPromise;
+  }
+
+  /**
+   * `stop({ drain: true })`, for `await using`.
+   *
+   * @example
+   * ```ts
+   * {
+   *   await using coordinator = new WriteCoordinator({ sink });
+   *   coordinator.start();
+   *   await coordinator.submitMany(rows);
+   * } // drained and stopped here
+   * ```
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop({ drain: true });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Accepting items
+
+  /** Queues an accepted item and wakes a worker when a batch is ready. Counts it as submitted. */
+  private enqueue(item: T): void {
+    const queue = this.queue;
+    if (queue.length === 0) {
+      this.headMarkAt = this.scheduler.now();
+      this.markSeqs.length = 0;
+      this.markTimes.length = 0;
+      this.markHead = 0;
+      this.needMark = false;
+      if (this.flushTimer === null && this.flushIntervalMs > 0) this.armFlush(this.flushIntervalMs);
+    } else if (this.needMark) {
+      this.needMark = false;
+      this.markSeqs.push(this.seqIn);
+      this.markTimes.push(this.scheduler.now());
+    }
+    queue.push(item);
+    this.seqIn++;
+    this.submitted++;
+    if (
+      this.idleWorkers.length > 0 &&
+      (queue.length >= this.batchSize || this.flushIntervalMs === 0 || this.flushAll)
+    ) {
+      this.idleWorkers.pop()!();
+    }
+  }
+
+  private overflowed(item: T, options: SubmitOptions | undefined): Promise<void> {
+    switch (this.overflow) {
+      case 'reject':
+        return this.refuse(new QueueFullError(this.capacity, this.queue.length + this.inFlight));
+      case 'drop-newest':
+        this.submitted++;
+        this.drop(item);
+        return RESOLVED;
+      case 'drop-oldest':
+        if (this.queue.length > 0) {
+          const evicted = this.queue.shift() as T;
+          this.seqOut++;
+          this.enqueue(item);
+          this.drop(evicted);
+        } else {
+          // Everything held is in flight and cannot be taken back: the newest item is the one dropped.
+          this.submitted++;
+          this.drop(item);
+        }
+        return RESOLVED;
+      default:
+        return this.wait(item, options);
+    }
+  }
+
+  private drop(item: T): void {
+    this.dropped++;
+    if (this.droppedSubject.observed) this.droppedSubject.next({ item, reason: 'overflow' });
+  }
+
+  /** Counts a refused submit and returns its rejection. */
+  private refuse(error: unknown): Promise<void> {
+    this.submitted++;
+    this.rejected++;
+    // The caller chose the abort reason; pass it through unchanged, as fetch does.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    return Promise.reject(error);
+  }
+
+  private wait(item: T, options: SubmitOptions | undefined): Promise<void> {
+    const { signal, timeoutMs } = options ?? {};
+    if (signal?.aborted) return this.refuse(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter<T> = { item, resolve, reject, settled: false };
+      let timeout: Subscription | undefined;
+      const onAbort = () => this.withdraw(waiter, signal?.reason);
+      if (timeoutMs !== undefined) {
+        timeout = this.scheduler.schedule(
+          () => this.withdraw(waiter, new QueueTimeoutError(timeoutMs)),
+          timeoutMs,
+        );
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      waiter.cleanup = () => {
+        timeout?.unsubscribe();
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.waiters.push(waiter);
+      this.waiting++;
+    });
+  }
+
+  /** Refuses a waiting submit (abort, timeout, stop), exactly once. */
+  private withdraw(waiter: Waiter<T>, error: unknown): void {
+    if (waiter.settled) return;
+    waiter.settled = true;
+    this.waiting--;
+    waiter.cleanup?.();
+    this.submitted++;
+    this.rejected++;
+    waiter.reject(error);
+    // Withdrawn waiters stay in the deque until reached; compact so that a coordinator that stays
+    // full while callers keep timing out does not grow without bound.
+    if (this.waiters.length > 2 * this.waiting + 64) this.waiters.retain((w) => !w.settled);
+  }
+
+  /** Moves waiting submits into freed room, first come first served. */
+  private admitWaiters(): void {
+    while (this.waiting > 0 && this.queue.length + this.inFlight < this.capacity) {
+      const waiter = this.waiters.shift() as Waiter<T>;
+      if (waiter.settled) continue;
+      waiter.settled = true;
+      this.waiting--;
+      waiter.cleanup?.();
+      this.enqueue(waiter.item);
+      waiter.resolve();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Depth, levels and feedback
+
+  /**
+   * Called after every operation that may change the depth. Hot path: a comparison, a `nextLevel`
+   * call and a few flag checks; emitting costs nothing when nobody listens.
+   */
+  private depthChanged(): void {
+    const depth = this.queue.length + this.inFlight;
+    if (depth === this.depthSeen) return;
+    this.depthSeen = depth;
+    this.depthLevel = nextLevel(this.depthLevel, depth / this.capacity, this.watermarks);
+    if (this.depthSubject.observed) this.depthPending = true;
+    if (this.depthPending || this.notifying || this.level !== this.emittedLevel) this.notify();
+  }
+
+  /**
+   * Emits pending depth and level changes. Re-entrant calls (a subscriber that submits) only mark
+   * the state dirty, and the outer loop emits the latest values, so subscribers never see an older
+   * level after a newer one.
+   */
+  private notify(): void {
+    if (this.notifying) {
+      this.dirty = true;
+      return;
+    }
+    this.notifying = true;
+    try {
+      do {
+        this.dirty = false;
+        if (this.depthPending) {
+          this.depthPending = false;
+          this.depthSubject.next(this.depthSeen);
+        }
+        const level = this.level;
+        const forced = this.forcedReason;
+        if (level !== this.emittedLevel || forced !== null) {
+          const previous = this.emittedLevel;
+          this.emittedLevel = level;
+          this.forcedReason = null;
+          if (level !== previous) this.levelSubject.next(level);
+          this.publish(previous, level, forced ?? reasonForTransition(previous, level));
+        }
+      } while (this.dirty || this.depthPending);
+    } finally {
+      this.notifying = false;
+    }
+  }
+
+  private publish(
+    previousLevel: BackpressureLevel,
+    level: BackpressureLevel,
+    reason: FeedbackReason | null,
+  ): void {
+    if (this.bus === null && !this.feedbackSubject.observed) return;
+    const queueSize = this.queue.length + this.inFlight;
+    const event = createFeedbackEvent({
+      coordinatorId: this.id,
+      level,
+      previousLevel,
+      queueSize,
+      capacity: this.capacity,
+      utilization: clampUtilization(queueSize / this.capacity),
+      reason,
+      source: this.source,
+      ts: this.scheduler.now(),
+    });
+    this.feedbackSubject.next(event);
+    this.bus?.publish(event);
+  }
+
+  private onCircuitState(state: CircuitState): void {
+    // Opening holds the level at 'hard' through half-open (a re-open after a failed probe is the same
+    // cause and publishes nothing new); closing returns to the depth's own level.
+    if (state === 'open' && !this.circuitHolding) {
+      this.circuitHolding = true;
+      this.forcedReason = 'circuit_open';
+      this.notify();
+    } else if (state === 'closed' && this.circuitHolding) {
+      this.circuitHolding = false;
+      this.forcedReason = 'circuit_closed';
+      this.notify();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Workers
+
+  private spawnWorkers(): void {
+    for (let i = 0; i < this.workers; i++) void this.runWorker();
+  }
+
+  private wakeAll(): void {
+    const idle = this.idleWorkers.splice(0);
+    for (const wake of idle) wake();
+  }
+
+  /**
+   * One worker: takes whole batches while there are any, then sleeps until `enqueue`, the flush
+   * timer or `stop` wakes it. It never polls, and it consumes again at once after any idle time.
+   */
+  private async runWorker(): Promise<void> {
+    for (;;) {
+      const batch = this.takeBatch();
+      if (batch !== null) {
+        await this.process(batch);
+        continue;
+      }
+      if (this.stateCode === STOPPED || (this.stateCode === STOPPING && this.queue.length === 0)) return;
+      await new Promise<void>((resolve) => this.idleWorkers.push(resolve));
+    }
+  }
+
+  /** A full batch, or a partial one once it is due (or when draining); `null` otherwise. */
+  private takeBatch(): Batch<T> | null {
+    const queue = this.queue;
+    const length = queue.length;
+    if (length === 0 || this.stateCode === STOPPED) return null;
+    const now = this.scheduler.now();
+    if (length < this.batchSize && !this.flushAll && this.flushIntervalMs > 0) {
+      const deadline = this.headDeadline();
+      if (now < deadline) {
+        if (this.flushTimer === null) this.armFlush(deadline - now);
+        return null;
+      }
+    }
+    const items = queue.take(this.batchSize);
+    this.seqOut += items.length;
+    this.inFlight += items.length;
+    this.needMark = true;
+    const batch: Batch<T> = { items, takenAt: now, attempts: 0, settled: false, controller: null };
+    this.batches.add(batch);
+    if (queue.length > 0) {
+      if (queue.length >= this.batchSize || this.flushAll || this.flushIntervalMs === 0) {
+        this.idleWorkers.pop()?.();
+      } else if (this.flushTimer === null) {
+        const delay = this.headDeadline() - now;
+        if (delay > 0) this.armFlush(delay);
+        else this.idleWorkers.pop()?.();
+      }
+    }
+    return batch;
+  }
+
+  /** When the oldest queued item is due (never later than `flushIntervalMs` after its accept). */
+  private headDeadline(): number {
+    const seqs = this.markSeqs;
+    while (this.markHead < seqs.length && seqs[this.markHead]! <= this.seqOut) {
+      this.headMarkAt = this.markTimes[this.markHead]!;
+      this.markHead++;
+    }
+    if (this.markHead > 1024 && this.markHead * 2 > seqs.length) {
+      this.markSeqs = seqs.slice(this.markHead);
+      this.markTimes = this.markTimes.slice(this.markHead);
+      this.markHead = 0;
+    }
+    return this.headMarkAt + this.flushIntervalMs;
+  }
+
+  private armFlush(delay: number): void {
+    this.flushTimer = this.scheduler.schedule(() => this.onFlushTimer(), delay);
+  }
+
+  private onFlushTimer(): void {
+    this.flushTimer = null;
+    if (this.queue.length === 0 || this.stateCode === STOPPED) return;
+    const delay = this.headDeadline() - this.scheduler.now();
+    // Due: wake a worker; if all are busy, the first to finish takes the partial batch.
+    if (delay <= 0) this.idleWorkers.pop()?.();
+    else this.armFlush(delay);
+  }
+
+  private async process(batch: Batch<T>): Promise<void> {
+    try {
+      await this.writeWithRetries(batch);
+    } catch (error) {
+      // Only a hostile policy or breaker gets here; the worker survives and the batch is not lost.
+      if (!batch.settled) this.finish(batch, 'non_retryable', error);
+    }
+  }
+
+  private async writeWithRetries(batch: Batch<T>): Promise<void> {
+    const breaker = this.breaker;
+    let lastError: unknown = undefined;
+    for (;;) {
+      let permit: CircuitPermit | null = null;
+      if (breaker !== null) {
+        permit = breaker.tryAcquire();
+        if (permit === null) {
+          try {
+            permit = await breaker.acquire(this.retryAbort.signal);
+          } catch (reason) {
+            if (!batch.settled) this.finish(batch, 'shutdown', lastError ?? reason);
+            return;
+          }
+          if (batch.settled) {
+            breaker.release(permit);
+            return;
+          }
+        }
+      }
+      batch.attempts++;
+      const outcome = await this.attempt(batch);
+      if (batch.settled) {
+        // `stop` gave up on it meanwhile: the outcome says nothing about the sink.
+        if (permit !== null) breaker!.release(permit);
+        return;
+      }
+      if (outcome === undefined) {
+        if (permit !== null) breaker!.recordSuccess(permit);
+        this.finish(batch, null);
+        return;
+      }
+      const error = outcome.error;
+      lastError = error;
+      this.writeErrors++;
+      this.report({
+        kind: 'write',
+        coordinatorId: this.id,
+        error,
+        attempt: batch.attempts,
+        size: batch.items.length,
+      });
+      if (!this.isRetryable(error)) {
+        // A bad batch, not a down sink: the breaker does not count it.
+        if (permit !== null) breaker!.release(permit);
+        this.finish(batch, 'non_retryable', error);
+        return;
+      }
+      if (permit !== null) breaker!.recordFailure(permit);
+      if (batch.settled) return;
+      if (batch.attempts >= this.retryPolicy.maxAttempts) {
+        this.finish(batch, 'retries_exhausted', error);
+        return;
+      }
+      if (this.noRetries) {
+        this.finish(batch, 'shutdown', error);
+        return;
+      }
+      const waited = await this.sleep(this.retryPolicy.backoffMs(batch.attempts));
+      if (batch.settled) return;
+      if (!waited) {
+        this.finish(batch, 'shutdown', error);
+        return;
+      }
+    }
+  }
+
+  /**
+   * One write: `undefined` on success, a `Failure` otherwise. Never waits past the write timeout or
+   * an abort, even when the sink ignores its signal.
+   */
+  private attempt(batch: Batch<T>): Failure | undefined | Promise<Failure | undefined> {
+    const controller = new AbortController();
+    batch.controller = controller;
+    let result: unknown;
+    try {
+      result = this.write(batch.items, { signal: controller.signal, attempt: batch.attempts });
+    } catch (error) {
+      batch.controller = null;
+      return new Failure(error);
+    }
+    if (!isPromiseLike(result)) {
+      batch.controller = null;
+      return undefined;
+    }
+    const pending = result;
+    return new Promise<Failure | undefined>((resolve) => {
+      const signal = controller.signal;
+      let done = false;
+      const settle = (value: Failure | undefined): void => {
+        if (done) return;
+        done = true;
+        timer.unsubscribe();
+        signal.removeEventListener('abort', onAbort);
+        batch.controller = null;
+        resolve(value);
+      };
+      const onAbort = (): void => settle(new Failure(signal.reason));
+      signal.addEventListener('abort', onAbort, { once: true });
+      const timer = this.scheduler.schedule(
+        () => controller.abort(new WriteTimeoutError(this.writeTimeoutMs)),
+        this.writeTimeoutMs,
+      );
+      try {
+        pending.then(
+          () => settle(undefined),
+          (error: unknown) => settle(new Failure(error)),
+        );
+      } catch (error) {
+        settle(new Failure(error));
+      }
+    });
+  }
+
+  private isRetryable(error: unknown): boolean {
+    if (isWriteTimeoutError(error)) return true;
+    try {
+      return this.retryPolicy.isRetryable(error) === true;
+    } catch (classifierError) {
+      this.report({ kind: 'classifier', coordinatorId: this.id, error: classifierError });
+      return false;
+    }
+  }
+
+  /** Waits `ms`; resolves `false` at once when stop ends retries. */
+  private sleep(ms: number): Promise<boolean> {
+    const signal = this.retryAbort.signal;
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      let timer: Subscription | undefined = undefined;
+      const onAbort = (): void => {
+        timer?.unsubscribe();
+        resolve(false);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      timer = this.scheduler.schedule(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(true);
+        },
+        Math.max(0, ms),
+      );
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Outcomes
+
+  /** Settles a batch: written (`reason` null) or dead-lettered. Frees its room. */
+  private finish(batch: Batch<T>, reason: DeadLetterReason | null, error?: unknown): void {
+    if (batch.settled) return;
+    batch.settled = true;
+    this.batches.delete(batch);
+    const size = batch.items.length;
+    this.inFlight -= size;
+    if (reason === null) {
+      this.written += size;
+      this.batchesWritten++;
+    } else {
+      this.deadLetter(batch.items, reason, error, batch.attempts);
+    }
+    this.recordWrite(size, batch.attempts, this.scheduler.now() - batch.takenAt, reason);
+    this.roomFreed();
+  }
+
+  private roomFreed(): void {
+    // Admit waiting submits before announcing the depth, so that a batch finishing under a full
+    // 'block' coordinator does not make the level flap down and up again.
+    if (this.waiting > 0 && this.stateCode < STOPPING) this.admitWaiters();
+    this.depthChanged();
+    if (this.drainResolve !== null && this.queue.length + this.inFlight === 0) {
+      const resolve = this.drainResolve;
+      this.drainResolve = null;
+      resolve();
+    }
+  }
+
+  private recordWrite(
+    size: number,
+    attempts: number,
+    durationMs: number,
+    reason: DeadLetterReason | null,
+  ): void {
+    if (!this.writesSubject.observed) return;
+    this.writesSubject.next(
+      reason === null
+        ? { coordinatorId: this.id, size, attempts, durationMs, outcome: 'written' }
+        : { coordinatorId: this.id, size, attempts, durationMs, outcome: 'dead-lettered', reason },
+    );
+  }
+
+  /** Hands items to the dead-letter queue; counts them as dead-lettered whatever the queue does. */
+  private deadLetter(items: T[], reason: DeadLetterReason, error: unknown, attempts: number): void {
+    this.deadLettered += items.length;
+    if (reason === 'shutdown') this.shutdownDeadLettered += items.length;
+    const record: DeadLetterRecord<T> = {
+      ts: this.scheduler.now(),
+      coordinatorId: this.id,
+      reason,
+      error: toErrorSummary(error),
+      attempts,
+      items,
+    };
+    let result: void | PromiseLike<void>;
+    try {
+      result = this.deadLetterQueue.put(record);
+    } catch (putError) {
+      this.deadLetterFailed(record, putError);
+      return;
+    }
+    if (isPromiseLike(result)) {
+      // Promise.resolve adopts hostile thenables too (a throwing `then` becomes a rejection).
+      const tracked: Promise<void> = Promise.resolve(result).then(
+        () => {
+          this.pendingPuts.delete(tracked);
+        },
+        (putError: unknown) => {
+          this.pendingPuts.delete(tracked);
+          this.deadLetterFailed(record, putError);
+        },
+      );
+      this.pendingPuts.add(tracked);
+    }
+  }
+
+  private deadLetterFailed(record: DeadLetterRecord<T>, error: unknown): void {
+    this.deadLetterFailures++;
+    this.unsaved.push(record);
+    this.report({ kind: 'dead-letter', coordinatorId: this.id, error, record });
+  }
+
+  /** Dead-letters every queued item, in batches of at most `batchSize`, with reason `'shutdown'`. */
+  private deadLetterQueued(error: unknown): void {
+    while (this.queue.length > 0) {
+      const items = this.queue.take(this.batchSize);
+      this.seqOut += items.length;
+      this.deadLetter(items, 'shutdown', error, 0);
+      this.recordWrite(items.length, 0, 0, 'shutdown');
+    }
+    this.depthChanged();
+  }
+
+  private report(report: CoordinatorErrorReport<T>): void {
+    if (this.errorsSubject.observed) this.errorsSubject.next(report);
+  }
+
+  private closedError(): CoordinatorClosedError {
+    return new CoordinatorClosedError(this.id);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Stopping
+
+  private async runStop(drain: boolean, timeoutMs: number): Promise<StopReport> {
+    const startedAt = this.scheduler.now();
+    const wasIdle = this.stateCode === IDLE;
+    this.stateCode = STOPPING;
+    const closed = this.closedError();
+    let waiter: Waiter<T> | undefined;
+    while ((waiter = this.waiters.shift()) !== undefined) this.withdraw(waiter, closed);
+
+    if (drain) {
+      this.flushAll = true;
+      if (wasIdle && this.queue.length > 0) this.spawnWorkers();
+      this.wakeAll();
+    } else {
+      this.noRetries = true;
+      this.deadLetterQueued(closed);
+      // Batches waiting on backoff or on the breaker are not writes in progress: they go now.
+      this.retryAbort.abort(closed);
+      this.wakeAll();
+    }
+
+    if (this.queue.length + this.inFlight > 0) {
+      const timedOut = await new Promise<boolean>((resolve) => {
+        const timer = this.scheduler.schedule(() => {
+          this.drainResolve = null;
+          resolve(true);
+        }, timeoutMs);
+        this.drainResolve = () => {
+          timer.unsubscribe();
+          resolve(false);
+        };
+      });
+      if (timedOut) this.giveUp(closed);
+    }
+
+    if (this.pendingPuts.size > 0) {
+      let timer: Subscription | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.pendingPuts]),
+        new Promise<void>((resolve) => {
+          timer = this.scheduler.schedule(() => resolve(), timeoutMs);
+        }),
+      ]);
+      timer?.unsubscribe();
+    }
+
+    this.finalize(closed);
+    return {
+      drained: this.shutdownDeadLettered === 0,
+      written: this.written,
+      deadLettered: this.deadLettered,
+      durationMs: this.scheduler.now() - startedAt,
+    };
+  }
+
+  /** At the stop timeout: abort what is in flight and dead-letter everything left, at once. */
+  private giveUp(reason: CoordinatorClosedError): void {
+    this.noRetries = true;
+    this.retryAbort.abort(reason);
+    for (const batch of [...this.batches]) {
+      const controller = batch.controller;
+      this.finish(batch, 'shutdown', reason);
+      controller?.abort(reason);
+    }
+    this.deadLetterQueued(reason);
+  }
+
+  private finalize(reason: CoordinatorClosedError): void {
+    this.stateCode = STOPPED;
+    this.flushTimer?.unsubscribe();
+    this.flushTimer = null;
+    if (!this.retryAbort.signal.aborted) this.retryAbort.abort(reason);
+    this.breakerSubscription?.unsubscribe();
+    this.breaker?.dispose(reason);
+    this.wakeAll();
+    this.depthSubject.complete();
+    this.levelSubject.complete();
+    this.feedbackSubject.complete();
+    this.errorsSubject.complete();
+    this.writesSubject.complete();
+    this.droppedSubject.complete();
+  }
+}
+
+function toSinkFunction<T>(sink: unknown): SinkFunction<T> {
+  if (typeof sink === 'function') return sink as SinkFunction<T>;
+  if (
+    typeof sink === 'object' &&
+    sink !== null &&
+    typeof (sink as { write?: unknown }).write === 'function'
+  ) {
+    const target = sink as { write: SinkFunction<T> };
+    return (batch, context) => target.write(batch, context);
+  }
+  throw new TypeError(
+    `sink must be a function or an object with a write method, found ${describeValue(sink)}`,
+  );
+}
+
+function checkSubmitOptions(options: SubmitOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`submit options must be an object, found ${describeValue(options)}`);
+  }
+  const { signal, timeoutMs } = options;
+  if (timeoutMs !== undefined) assertNumber('timeoutMs', timeoutMs, 0);
+  if (
+    signal !== undefined &&
+    (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function')
+  ) {
+    throw new TypeError(`signal must be an AbortSignal, found ${describeValue(signal)}`);
+  }
+}

@@ -1,0 +1,48 @@
+import { BackpressureError } from './backpressure-error.js';
+
+/**
+ * Thrown (or used as the rejection) when a coordinator refuses work because it is stopping or
+ * stopped: a `submit` after `stop`, a `submit` still waiting for room when `stop` was called,
+ * `start()` after `stop`. It is also the abort reason a sink's signal carries when `stop` gives up
+ * on a write, and the error of dead-letter records with reason `'shutdown'`.
+ *
+ * @example
+ * ```ts
+ * await coordinator.stop();
+ * await coordinator.submit(item).catch((e) => isCoordinatorClosedError(e)); // true
+ * ```
+ */
+export class CoordinatorClosedError extends BackpressureError {
+  /** Brand checked by {@link isCoordinatorClosedError}. */
+  readonly isCoordinatorClosedError = true;
+  override name = 'CoordinatorClosedError';
+
+  constructor(
+    /** The `id` of the coordinator that refused. */
+    readonly coordinatorId: string,
+    message = `Coordinator '${coordinatorId}' is closed: expected a coordinator that was not stopped, found one that was stopping or stopped.`,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Tells whether `error` is a {@link CoordinatorClosedError}.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await coordinator.submit(item);
+ * } catch (error) {
+ *   if (isCoordinatorClosedError(error)) return; // shutting down: drop the item on purpose
+ *   throw error;
+ * }
+ * ```
+ */
+export function isCoordinatorClosedError(error: unknown): error is CoordinatorClosedError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as CoordinatorClosedError).isCoordinatorClosedError === true
+  );
+}

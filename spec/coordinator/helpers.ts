@@ -1,0 +1,74 @@
+import type { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
+import type { WriteContext } from '../../lib/coordinator/sink.js';
+
+export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once `predicate` holds, checking every 5 ms; rejects after `timeoutMs`. */
+export async function waitFor(
+  predicate: () => boolean,
+  timeoutMs = 5_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await delay(5);
+  }
+}
+
+/** A sink that records every batch it stores (and every call it gets). */
+export class RecordingSink<T> {
+  readonly batches: T[][] = [];
+  readonly calls: { size: number; attempt: number; at: number }[] = [];
+  constructor(
+    private readonly behaviour: (batch: readonly T[], context: WriteContext) => Promise<void> | void = () =>
+      undefined,
+  ) {}
+
+  readonly write = async (batch: readonly T[], context: WriteContext): Promise<void> => {
+    this.calls.push({ size: batch.length, attempt: context.attempt, at: Date.now() });
+    await this.behaviour(batch, context);
+    this.batches.push([...batch]);
+  };
+
+  get items(): T[] {
+    return this.batches.flat();
+  }
+}
+
+/** Rejects when the signal aborts (a sink that honours its signal), else resolves after `ms`. */
+export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Asserts the accounting invariant of DESIGN.md on a health snapshot. */
+export function expectBalanced<T>(coordinator: WriteCoordinator<T>): void {
+  const h = coordinator.health();
+  expect(h.submitted).toBe(h.written + h.deadLettered + h.dropped + h.rejected + h.queueSize + h.inFlight);
+}
+
+export const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
+
+export class RetryableError extends Error {
+  override name = 'RetryableError';
+  readonly retryable = true;
+}
+
+export class FatalError extends Error {
+  override name = 'FatalError';
+  readonly retryable = false;
+}
