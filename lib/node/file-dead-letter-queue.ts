@@ -128,6 +128,11 @@ export class FileDeadLetterQueue<T> implements DeadLetterQueue<T> {
    * ```
    */
   put(record: DeadLetterRecord<T>): Promise<void> {
+    if (typeof record !== 'object' || record === null) {
+      return Promise.reject(
+        new TypeError(`record must be a dead-letter record object, found ${describeValue(record)}`),
+      );
+    }
     let line: string;
     try {
       // Serialised now, so that later changes to the items do not leak into the file.

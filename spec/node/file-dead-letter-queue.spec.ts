@@ -1,0 +1,357 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FileDeadLetterQueue } from '../../lib/node/file-dead-letter-queue.js';
+import type { DeadLetterRecord } from '../../lib/dead-letter/dead-letter-record.js';
+
+interface Tick {
+  readonly symbol: string;
+  readonly price: number;
+}
+
+function record(n: number, items: Tick[] = [{ symbol: `S${n}`, price: n }]): DeadLetterRecord<Tick> {
+  return {
+    ts: 1_700_000_000_000 + n,
+    coordinatorId: 'ticks',
+    reason: 'retries_exhausted',
+    error: { name: 'Error', message: `failure ${n}` },
+    attempts: 5,
+    items,
+  };
+}
+
+/** The prototype of node's FileHandle, to watch `sync` calls. */
+async function fileHandlePrototype(): Promise<{ sync: () => Promise<void> }> {
+  const handle = await fs.promises.open(__filename, 'r');
+  await handle.close();
+  return Object.getPrototypeOf(handle) as { sync: () => Promise<void> };
+}
+
+describe('FileDeadLetterQueue', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rxjs-backpressure-dlq-'));
+    file = path.join(dir, 'dead-letters.ndjson');
+  });
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const lines = () => fs.readFileSync(file, 'utf8').split('\n');
+
+  describe('put and read', () => {
+    it('round-trips records, oldest first', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      const records = [
+        record(1),
+        record(2, [
+          { symbol: 'ü€', price: 1.5 },
+          { symbol: '"q"\n', price: -2 },
+        ]),
+      ];
+      for (const r of records) await queue.put(r);
+      expect(await queue.read()).toEqual(records);
+      // read does not remove
+      expect(await queue.read()).toHaveLength(2);
+    });
+
+    it('writes one JSON line a record, newline-terminated', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      await queue.put(record(1));
+      await queue.put(record(2));
+      expect(lines()).toEqual([JSON.stringify(record(1)), JSON.stringify(record(2)), '']);
+    });
+
+    it('reads nothing from a missing or empty file', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      expect(await queue.read()).toEqual([]);
+      fs.writeFileSync(file, '');
+      expect(await queue.read()).toEqual([]);
+    });
+
+    it('sees records written by another instance (durable)', async () => {
+      await new FileDeadLetterQueue<Tick>({ path: file }).put(record(7));
+      expect(await new FileDeadLetterQueue<Tick>({ path: file }).read()).toEqual([record(7)]);
+    });
+
+    it('serialises the record when put is called', async () => {
+      const queue = new FileDeadLetterQueue<{ n: number }>({ path: file });
+      const items = [{ n: 1 }];
+      const done = queue.put({ ...record(1), items });
+      items[0]!.n = 99;
+      await done;
+      expect((await queue.read())[0]!.items).toEqual([{ n: 1 }]);
+    });
+
+    it('50 concurrent puts produce 50 whole lines', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      const big = Array.from({ length: 200 }, (_, i) => ({ symbol: 'X'.repeat(50), price: i }));
+      await Promise.all(Array.from({ length: 50 }, (_, n) => queue.put(record(n, big))));
+      const text = fs.readFileSync(file, 'utf8');
+      expect(text.endsWith('\n')).toBe(true);
+      const written = text.trimEnd().split('\n');
+      expect(written).toHaveLength(50);
+      const parsed = written.map((line) => JSON.parse(line) as DeadLetterRecord<Tick>);
+      expect(parsed.map((r) => r.ts - 1_700_000_000_000)).toEqual(Array.from({ length: 50 }, (_, n) => n));
+      expect(parsed.every((r) => r.items.length === 200)).toBe(true);
+    });
+
+    it('rejects a record that is not JSON-serialisable, and goes on with the next', async () => {
+      const queue = new FileDeadLetterQueue<unknown>({ path: file });
+      const cyclic: Record<string, unknown> = {};
+      cyclic['self'] = cyclic;
+      await expect(queue.put({ ...record(1), items: [cyclic] })).rejects.toThrow(TypeError);
+      await expect(queue.put({ ...record(2), items: [10n] })).rejects.toThrow(TypeError);
+      await queue.put(record(3));
+      expect(await queue.read()).toEqual([record(3)]);
+    });
+
+    it('rejects a put that is not a record', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      await expect(queue.put(undefined as never)).rejects.toThrow(
+        'record must be a dead-letter record object, found undefined',
+      );
+    });
+
+    it('rejects when the file cannot be written, and goes on afterwards', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: path.join(dir, 'missing-dir', 'x.ndjson') });
+      await expect(queue.put(record(1))).rejects.toMatchObject({ code: 'ENOENT' });
+      fs.mkdirSync(path.join(dir, 'missing-dir'));
+      await queue.put(record(2));
+      expect(await queue.read()).toEqual([record(2)]);
+    });
+  });
+
+  describe('torn and malformed lines', () => {
+    it('skips and counts a torn last line', async () => {
+      fs.writeFileSync(file, `${JSON.stringify(record(1))}\n${JSON.stringify(record(2)).slice(0, 30)}`);
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      expect(await queue.read()).toEqual([record(1)]);
+      expect(queue.tornLinesSkipped).toBe(1);
+    });
+
+    it('keeps a last record that lacks only its newline', async () => {
+      fs.writeFileSync(file, `${JSON.stringify(record(1))}\n${JSON.stringify(record(2))}`);
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      expect(await queue.read()).toEqual([record(1), record(2)]);
+      expect(queue.tornLinesSkipped).toBe(0);
+      await queue.put(record(3));
+      expect(await queue.read()).toEqual([record(1), record(2), record(3)]);
+    });
+
+    it('reports a malformed line in the middle with its line number', async () => {
+      fs.writeFileSync(file, `${JSON.stringify(record(1))}\n{"broken\n${JSON.stringify(record(3))}\n`);
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      await expect(queue.read()).rejects.toThrow(SyntaxError);
+      await expect(queue.read()).rejects.toThrow(
+        `${file}:2: malformed dead-letter record: expected a JSON object`,
+      );
+    });
+
+    it('reports a valid JSON line of the wrong shape', async () => {
+      fs.writeFileSync(file, `${JSON.stringify(record(1))}\n[1,2]\n`);
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      await expect(queue.read()).rejects.toThrow(
+        `${file}:2: malformed dead-letter record: expected an object with ts`,
+      );
+    });
+
+    it('skips blank lines', async () => {
+      fs.writeFileSync(file, `\n${JSON.stringify(record(1))}\n\n${JSON.stringify(record(2))}\n`);
+      expect(await new FileDeadLetterQueue<Tick>({ path: file }).read()).toEqual([record(1), record(2)]);
+    });
+
+    it('puts the torn tail aside before appending, so the next record stays whole', async () => {
+      const fragment = JSON.stringify(record(2)).slice(0, 30);
+      fs.writeFileSync(file, `${JSON.stringify(record(1))}\n${fragment}`);
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      await queue.put(record(3));
+      expect(await queue.read()).toEqual([record(1), record(3)]);
+      expect(queue.tornLinesSkipped).toBe(0);
+      expect(fs.readFileSync(`${file}.torn`, 'utf8')).toBe(`${fragment}\n`);
+    });
+  });
+
+  describe('replay', () => {
+    it('removes and returns the oldest max records', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      for (let n = 1; n <= 5; n += 1) await queue.put(record(n));
+      expect(await queue.replay(2)).toEqual([record(1), record(2)]);
+      expect(await queue.read()).toEqual([record(3), record(4), record(5)]);
+      expect(lines()).toHaveLength(4);
+    });
+
+    it('removes everything without max', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      for (let n = 1; n <= 3; n += 1) await queue.put(record(n));
+      expect(await queue.replay()).toHaveLength(3);
+      expect(await queue.read()).toEqual([]);
+      expect(fs.readFileSync(file, 'utf8')).toBe('');
+    });
+
+    it('returns nothing from a missing file, and leaves no file behind', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      expect(await queue.replay()).toEqual([]);
+      expect(fs.existsSync(file)).toBe(false);
+    });
+
+    it('skips a torn last line, setting it aside', async () => {
+      const fragment = JSON.stringify(record(3)).slice(0, 25);
+      fs.writeFileSync(file, `${JSON.stringify(record(1))}\n${JSON.stringify(record(2))}\n${fragment}`);
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      expect(await queue.replay(1)).toEqual([record(1)]);
+      expect(queue.tornLinesSkipped).toBe(1);
+      expect(await queue.read()).toEqual([record(2)]);
+      expect(fs.readFileSync(file, 'utf8')).toBe(`${JSON.stringify(record(2))}\n`);
+      expect(fs.readFileSync(`${file}.torn`, 'utf8')).toBe(`${fragment}\n`);
+    });
+
+    it('leaves the file untouched when a line is malformed', async () => {
+      const text = `${JSON.stringify(record(1))}\nnot json\n${JSON.stringify(record(3))}\n`;
+      fs.writeFileSync(file, text);
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      await expect(queue.replay()).rejects.toThrow(`${file}:2:`);
+      expect(fs.readFileSync(file, 'utf8')).toBe(text);
+    });
+
+    it('leaves no temporary files behind', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      for (let n = 1; n <= 3; n += 1) await queue.put(record(n));
+      await queue.replay(1);
+      expect(fs.readdirSync(dir)).toEqual(['dead-letters.ndjson']);
+    });
+
+    it('keeps puts made during a replay', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      for (let n = 1; n <= 3; n += 1) await queue.put(record(n));
+      const [replayed] = await Promise.all([queue.replay(), queue.put(record(4)), queue.put(record(5))]);
+      expect(replayed).toEqual([record(1), record(2), record(3)]);
+      expect(await queue.read()).toEqual([record(4), record(5)]);
+    });
+
+    it.each([
+      [-1, RangeError],
+      [0.5, RangeError],
+      ['1', TypeError],
+    ])('rejects max %p', async (max, Kind) => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      await queue.put(record(1));
+      expect(() => queue.replay(max as number)).toThrow(Kind);
+      expect(await queue.read()).toHaveLength(1);
+    });
+  });
+
+  describe('resubmit', () => {
+    it('submits every record, in order, and empties the file', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      for (let n = 1; n <= 3; n += 1)
+        await queue.put(
+          record(n, [
+            { symbol: 'A', price: n },
+            { symbol: 'B', price: n },
+          ]),
+        );
+      const submitted: (readonly Tick[])[] = [];
+      const result = await queue.resubmit({ submitMany: async (items) => void submitted.push(items) });
+      expect(result).toEqual({ records: 3, items: 6, failed: 0 });
+      expect(submitted.map((items) => items.map((t) => t.price))).toEqual([
+        [1, 1],
+        [2, 2],
+        [3, 3],
+      ]);
+      expect(await queue.read()).toEqual([]);
+    });
+
+    it('puts back the records whose submit rejected', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      for (let n = 1; n <= 4; n += 1) await queue.put(record(n));
+      const target = {
+        submitMany: async (items: readonly Tick[]) => {
+          if (items[0]!.price % 2 === 0) throw new Error('coordinator closed');
+        },
+      };
+      const result = await queue.resubmit(target);
+      expect(result).toEqual({ records: 2, items: 2, failed: 2 });
+      expect(await queue.read()).toEqual([record(2), record(4)]);
+    });
+
+    it('takes at most max records', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      for (let n = 1; n <= 4; n += 1) await queue.put(record(n));
+      const seen: number[] = [];
+      const result = await queue.resubmit(
+        { submitMany: async (items) => void seen.push(items[0]!.price) },
+        { max: 3 },
+      );
+      expect(result).toEqual({ records: 3, items: 3, failed: 0 });
+      expect(seen).toEqual([1, 2, 3]);
+      expect(await queue.read()).toEqual([record(4)]);
+    });
+
+    it('lets the target put new dead letters into the same file while it submits', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      await queue.put(record(1));
+      const result = await queue.resubmit({ submitMany: () => queue.put(record(9)) });
+      expect(result.records).toBe(1);
+      expect(await queue.read()).toEqual([record(9)]);
+    });
+
+    it('rejects a target without submitMany', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      await expect(queue.resubmit({} as never)).rejects.toThrow('target must have a submitMany function');
+    });
+  });
+
+  describe('fsync', () => {
+    it('writes, replays and rewrites with fsync on', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file, fsync: true });
+      expect(queue.fsync).toBe(true);
+      await Promise.all([1, 2, 3].map((n) => queue.put(record(n))));
+      expect(await queue.replay(1)).toEqual([record(1)]);
+      expect(await queue.read()).toEqual([record(2), record(3)]);
+      expect(fs.readdirSync(dir)).toEqual(['dead-letters.ndjson']);
+    });
+
+    it('flushes each append with FileHandle.sync', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file, fsync: true });
+      const proto = await fileHandlePrototype();
+      const spy = jest.spyOn(proto, 'sync');
+      try {
+        await queue.put(record(1));
+        await queue.put(record(2));
+        expect(spy).toHaveBeenCalledTimes(2);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
+    it('does not sync without fsync', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      const proto = await fileHandlePrototype();
+      const spy = jest.spyOn(proto, 'sync');
+      try {
+        await queue.put(record(1));
+        expect(spy).not.toHaveBeenCalled();
+      } finally {
+        spy.mockRestore();
+      }
+    });
+  });
+
+  describe('options', () => {
+    it.each([
+      [undefined, TypeError, 'FileDeadLetterQueue options must be an object, found undefined'],
+      [{ path: '' }, TypeError, 'path must be a non-empty string, found string ""'],
+      [{ path: 42 }, TypeError, 'path must be a non-empty string, found number 42'],
+      [{ path: 'x', fsync: 'yes' }, TypeError, 'fsync must be a boolean, found string "yes"'],
+    ])('rejects %p', (options, Kind, message) => {
+      expect(() => new FileDeadLetterQueue(options as never)).toThrow(Kind);
+      expect(() => new FileDeadLetterQueue(options as never)).toThrow(message);
+    });
+
+    it('defaults fsync to false', () => {
+      expect(new FileDeadLetterQueue({ path: 'x' }).fsync).toBe(false);
+    });
+  });
+});
