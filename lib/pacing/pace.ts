@@ -76,15 +76,19 @@ export function pace<T>(
   }
   assertObservable('rate', rate);
   return paced(rate, () => {
-    // Paused (rate 0) until rate$ first emits.
     const bucket = new TokenBucket(0, burst);
+    let rateKnown = false; // values wait for the first rate, even with tokens in the bucket
     return {
-      policy: { wait: (now) => bucket.wait(now), released: (now) => void bucket.take(now) },
+      policy: {
+        wait: (now) => (rateKnown ? bucket.wait(now) : 'pause'),
+        released: (now) => void bucket.take(now),
+      },
       onRate: (value: number) => {
         if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
           throw new RangeError(`rate$ must emit finite numbers >= 0, found ${describeValue(value)}`);
         }
         bucket.setRate(value, scheduler.now());
+        rateKnown = true;
       },
       scheduler,
     };

@@ -38,7 +38,7 @@ export class TokenBucket {
     this.refill(now);
     if (this.tokens >= 1) return 0;
     if (this.rate <= 0) return 'pause';
-    return Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.rate - 1e-9));
+    return Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.rate - 1e-6));
   }
 
   /** Takes one token at `now`; returns whether there was one. */
