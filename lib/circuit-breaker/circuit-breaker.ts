@@ -126,17 +126,38 @@ export class CircuitBreaker {
     this.state$ = this.#state$.asObservable();
   }
 
-  /** The current state. */
+  /**
+   * The current state.
+   *
+   * @example
+   * ```ts
+   * if (breaker.state !== 'closed') console.warn('sink unhealthy');
+   * ```
+   */
   get state(): CircuitState {
     return this.#state;
   }
 
-  /** Consecutive retryable failures counted since the circuit last closed or saw a success. */
+  /**
+   * Consecutive retryable failures counted since the circuit last closed or saw a success.
+   *
+   * @example
+   * ```ts
+   * metrics.gauge('breaker_failures', breaker.consecutiveFailures);
+   * ```
+   */
   get consecutiveFailures(): number {
     return this.#failures;
   }
 
-  /** Callers of {@link CircuitBreaker.acquire} still waiting for a permit. */
+  /**
+   * Callers of {@link CircuitBreaker.acquire} still waiting for a permit.
+   *
+   * @example
+   * ```ts
+   * metrics.gauge('breaker_waiting', breaker.waiting);
+   * ```
+   */
   get waiting(): number {
     return this.#waiters.length;
   }

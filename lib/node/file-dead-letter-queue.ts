@@ -113,7 +113,15 @@ export class FileDeadLetterQueue<T> implements DeadLetterQueue<T> {
     this.fsync = fsync;
   }
 
-  /** Torn last lines (0 or 1) skipped by the most recent `read`, `replay` or `resubmit`. */
+  /**
+   * Torn last lines (0 or 1) skipped by the most recent `read`, `replay` or `resubmit`.
+   *
+   * @example
+   * ```ts
+   * const records = await deadLetter.read();
+   * if (deadLetter.tornLinesSkipped > 0) console.warn('a record was cut short by a crash');
+   * ```
+   */
   get tornLinesSkipped(): number {
     return this.#tornLinesSkipped;
   }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileDeadLetterQueue } from '../../lib/node/file-dead-letter-queue.js';
+import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import type { DeadLetterRecord } from '../../lib/dead-letter/dead-letter-record.js';
 
 interface Tick {
@@ -295,6 +296,53 @@ describe('FileDeadLetterQueue', () => {
       const result = await queue.resubmit({ submitMany: () => queue.put(record(9)) });
       expect(result.records).toBe(1);
       expect(await queue.read()).toEqual([record(9)]);
+    });
+
+    it('round-trips through real coordinators: dead-lettered to the file, then resubmitted and written', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file, fsync: true });
+      const failing = new WriteCoordinator<Tick>({
+        id: 'ticks',
+        sink: () => {
+          throw Object.assign(new Error('schema mismatch'), { retryable: false });
+        },
+        batchSize: 4,
+        flushIntervalMs: 5,
+        deadLetter: queue,
+        bus: null,
+      });
+      failing.start();
+      const ticks = Array.from({ length: 10 }, (_, n) => ({ symbol: 'T', price: n }));
+      await failing.submitMany(ticks);
+      await failing.stop({ drain: true, timeoutMs: 5_000 });
+      // The coordinator does not await put; the serialised chain does.
+      const deadLettered = await queue.read();
+      expect(deadLettered.every((r) => r.reason === 'non_retryable' && r.coordinatorId === 'ticks')).toBe(
+        true,
+      );
+      expect(deadLettered.every((r) => r.error.message === 'schema mismatch')).toBe(true);
+      expect(deadLettered.flatMap((r) => r.items)).toHaveLength(10);
+
+      const written: Tick[] = [];
+      const healthy = new WriteCoordinator<Tick>({
+        sink: (batch) => void written.push(...batch),
+        flushIntervalMs: 5,
+        bus: null,
+      });
+      healthy.start();
+      const result = await queue.resubmit(healthy);
+      await healthy.stop({ drain: true, timeoutMs: 5_000 });
+      expect(result).toEqual({ records: deadLettered.length, items: 10, failed: 0 });
+      expect(written.map((t) => t.price).sort((a, b) => a - b)).toEqual(ticks.map((t) => t.price));
+      expect(await queue.read()).toEqual([]);
+    });
+
+    it('puts records back when the coordinator is already stopped', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      await queue.put(record(1));
+      const stopped = new WriteCoordinator<Tick>({ sink: () => undefined, bus: null });
+      await stopped.stop();
+      expect(await queue.resubmit(stopped)).toEqual({ records: 0, items: 0, failed: 1 });
+      expect(await queue.read()).toEqual([record(1)]);
     });
 
     it('rejects a target without submitMany', async () => {
