@@ -74,6 +74,7 @@ interface Loaded<T> {
  *   `<path>.torn`, so it is neither glued to the next record nor silently erased. Any other malformed
  *   line makes `read` and `replay` reject with a `SyntaxError` naming the file and line number.
  * - `replay` rewrites the remaining records atomically (a temporary file renamed over the original).
+ *   `read` and `replay` load the whole file into memory: replay regularly rather than letting it grow.
  *
  * Items must be JSON-serialisable: `JSON.stringify` turns `undefined` in arrays into `null`, drops
  * functions and symbols, converts `Date`s to strings, and throws on `BigInt` and cycles (then `put`

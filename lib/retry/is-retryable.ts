@@ -16,7 +16,9 @@ const RETRYABLE_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ETIMEDOUT',
  * 3. `error.code` one of `ECONNRESET`, `ETIMEDOUT`, `ECONNREFUSED`, `EPIPE` → `true`;
  * 4. `error.name` or `error.message` containing, case-insensitively, `timeout`, `temporar`,
  *    `deadlock`, `retry` or `busy` → `true`;
- * 5. anything else, including non-objects such as thrown strings → `false`.
+ * 5. otherwise the same rules applied to `error.cause` (up to three levels), so that wrappers such
+ *    as Node's `TypeError: fetch failed` with an `ECONNRESET` cause are retried;
+ * 6. anything else, including non-objects such as thrown strings → `false`.
  *
  * @example
  * ```ts
@@ -27,17 +29,27 @@ const RETRYABLE_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'ETIMEDOUT',
  * ```
  */
 export function defaultIsRetryable(error: unknown): boolean {
+  return classify(error, 0);
+}
+
+/** How deep `cause` chains are followed; guards against cycles. */
+const MAX_CAUSE_DEPTH = 3;
+
+function classify(error: unknown, depth: number): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const { retryable, code, name, message } = error as {
+  const { retryable, code, name, message, cause } = error as {
     retryable?: unknown;
     code?: unknown;
     name?: unknown;
     message?: unknown;
+    cause?: unknown;
   };
   if (retryable === false) return false;
   if (retryable === true || isWriteTimeoutError(error)) return true;
   if (typeof code === 'string' && RETRYABLE_CODES.has(code)) return true;
   const text =
     `${typeof name === 'string' ? name : ''}\n${typeof message === 'string' ? message : ''}`.toLowerCase();
-  return RETRYABLE_WORDS.some((word) => text.includes(word));
+  if (RETRYABLE_WORDS.some((word) => text.includes(word))) return true;
+  // Wrappers such as Node's `TypeError: fetch failed` carry the network error as their cause.
+  return depth < MAX_CAUSE_DEPTH && cause !== error && classify(cause, depth + 1);
 }

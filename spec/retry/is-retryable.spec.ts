@@ -78,6 +78,38 @@ describe('defaultIsRetryable', () => {
     });
   });
 
+  describe('causes', () => {
+    it('is true for a wrapper whose cause is retryable (fetch failed / ECONNRESET)', () => {
+      const error = new TypeError('fetch failed', {
+        cause: withProps('read ECONNRESET', { code: 'ECONNRESET' }),
+      });
+      expect(defaultIsRetryable(error)).toBe(true);
+    });
+
+    it('follows up to three levels of causes', () => {
+      const deep = (levels: number): unknown => {
+        let error: unknown = new Error('deadlock detected');
+        for (let i = 0; i < levels; i += 1) error = new Error('wrapped', { cause: error });
+        return error;
+      };
+      expect(defaultIsRetryable(deep(3))).toBe(true);
+      expect(defaultIsRetryable(deep(4))).toBe(false);
+    });
+
+    it('lets retryable === false on the wrapper win over its cause', () => {
+      const error = withProps('wrapped', { retryable: false, cause: new Error('busy') });
+      expect(defaultIsRetryable(error)).toBe(false);
+    });
+
+    it('is false for a wrapper whose cause is not retryable, and survives cycles', () => {
+      expect(defaultIsRetryable(new Error('wrapped', { cause: new Error('bad row') }))).toBe(false);
+      const a: Record<string, unknown> = { message: 'a' };
+      const b: Record<string, unknown> = { message: 'b', cause: a };
+      a['cause'] = b;
+      expect(defaultIsRetryable(a)).toBe(false);
+    });
+  });
+
   it('is always true for WriteTimeoutError', () => {
     const error = new WriteTimeoutError(30_000);
     expect(defaultIsRetryable(error)).toBe(true);
