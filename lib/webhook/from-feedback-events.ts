@@ -2,6 +2,8 @@ import { Observable, asyncScheduler, type SchedulerLike, type Subscription } fro
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import { fromWire } from '../feedback/wire.js';
 import { FeedbackStreamError } from '../errors/feedback-stream-error.js';
+import { FeedbackFormatError } from '../errors/feedback-format-error.js';
+import { describeValue } from '../errors/backpressure-error.js';
 import { assertFunction, assertNumber } from '../internal/validate.js';
 import { SseParser } from './internal/sse-parser.js';
 import { redactUrl, resolveHttpUrl } from './internal/url.js';
@@ -95,7 +97,16 @@ export function fromFeedbackEvents(
     const deliver = (data: string): boolean => {
       let event: FeedbackEvent;
       try {
-        event = fromWire(JSON.parse(data) as unknown);
+        let payload: unknown;
+        try {
+          payload = JSON.parse(data);
+        } catch (error) {
+          throw new FeedbackFormatError(
+            '',
+            `expected JSON, found ${describeValue(data)} (${error instanceof Error ? error.message : String(error)})`,
+          );
+        }
+        event = fromWire(payload);
       } catch (error) {
         fail(error);
         return false;
@@ -137,7 +148,12 @@ export function fromFeedbackEvents(
 
     const connectFetch = (doFetch: typeof fetch): void => {
       const controller = new AbortController();
-      disconnect = () => controller.abort();
+      let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+      disconnect = () => {
+        controller.abort();
+        // Some fetch implementations keep the connection after an abort mid-body; cancel it too.
+        reader?.cancel().catch(() => undefined);
+      };
       const read = async (): Promise<void> => {
         const requestHeaders = new Headers(headers);
         requestHeaders.set('accept', 'text/event-stream');
@@ -161,7 +177,7 @@ export function fromFeedbackEvents(
           );
           return;
         }
-        const reader = response.body.getReader();
+        reader = response.body.getReader();
         const decoder = new TextDecoder();
         const parser = new SseParser();
         for (;;) {

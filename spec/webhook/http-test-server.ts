@@ -11,11 +11,7 @@ export interface RecordedRequest {
   readonly at: number;
 }
 
-export type TestHandler = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  request: RecordedRequest,
-) => void | Promise<void>;
+export type TestHandler = (req: IncomingMessage, res: ServerResponse, request: RecordedRequest) => unknown;
 
 /** A real node:http server on 127.0.0.1 with an ephemeral port, recording every request. */
 export interface TestServer {
@@ -32,7 +28,7 @@ export interface TestServer {
  * default) or at once (`readBody: false`, the handler then owns the stream).
  */
 export async function startTestServer(
-  handler: TestHandler | { raw: (req: IncomingMessage, res: ServerResponse) => void },
+  handler: TestHandler | { raw: (req: IncomingMessage, res: ServerResponse) => unknown },
 ): Promise<TestServer> {
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -61,7 +57,7 @@ export async function startTestServer(
         at,
       };
       requests.push(request);
-      void Promise.resolve(handler(req, res, request)).catch(() => res.destroy());
+      Promise.resolve(handler(req, res, request)).catch(() => res.destroy());
     });
   });
   server.on('connection', (socket) => {

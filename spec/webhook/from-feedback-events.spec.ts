@@ -1,0 +1,264 @@
+import { VirtualTimeScheduler, type Subscription } from 'rxjs';
+import {
+  fromFeedbackEvents,
+  type EventSourceConstructor,
+  type EventSourceLike,
+} from '../../lib/webhook/from-feedback-events.js';
+import { createFeedbackEvent, type FeedbackEvent } from '../../lib/feedback/feedback-event.js';
+import { toWire } from '../../lib/feedback/wire.js';
+import { isFeedbackStreamError } from '../../lib/errors/feedback-stream-error.js';
+import { isFeedbackFormatError } from '../../lib/errors/feedback-format-error.js';
+import { startTestServer, waitFor, type TestServer } from './http-test-server.js';
+
+function event(i: number): FeedbackEvent {
+  return createFeedbackEvent({
+    coordinatorId: 'orders',
+    level: i % 2 === 0 ? 'ok' : 'hard',
+    previousLevel: i % 2 === 0 ? 'hard' : 'ok',
+    queueSize: i,
+    capacity: 100,
+    ts: 1_700_000_000_000 + i,
+  });
+}
+const data = (i: number): string => JSON.stringify(toWire(event(i)));
+
+/** A stand-in EventSource the test drives by hand. */
+class FakeEventSource implements EventSourceLike {
+  static instances: FakeEventSource[] = [];
+  readyState = 0;
+  onmessage: ((event: { readonly data: unknown }) => unknown) | null = null;
+  onerror: ((event: unknown) => unknown) | null = null;
+  closed = false;
+  constructor(readonly url: string) {
+    FakeEventSource.instances.push(this);
+  }
+  close(): void {
+    this.closed = true;
+    this.readyState = 2;
+  }
+  emit(payload: string): void {
+    this.onmessage?.({ data: payload });
+  }
+  fail(fatal: boolean): void {
+    this.readyState = fatal ? 2 : 0;
+    this.onerror?.({});
+  }
+}
+
+describe('fromFeedbackEvents', () => {
+  let server: TestServer | undefined;
+  let subscription: Subscription | undefined;
+
+  beforeEach(() => {
+    FakeEventSource.instances = [];
+  });
+
+  afterEach(async () => {
+    subscription?.unsubscribe();
+    subscription = undefined;
+    await server?.close();
+    server = undefined;
+  });
+
+  describe('with an EventSource', () => {
+    const ES = FakeEventSource as unknown as EventSourceConstructor;
+
+    it('emits validated events from its messages, in order', () => {
+      const received: FeedbackEvent[] = [];
+      subscription = fromFeedbackEvents('http://127.0.0.1:1/events', { EventSource: ES }).subscribe((e) =>
+        received.push(e),
+      );
+      const [source] = FakeEventSource.instances;
+      expect(source!.url).toBe('http://127.0.0.1:1/events');
+      source!.emit(data(1));
+      source!.emit(data(2));
+      expect(received).toEqual([event(1), event(2)]);
+    });
+
+    it('lets an open EventSource retry by itself, and starts a new one after reconnectMs once it is closed', () => {
+      const scheduler = new VirtualTimeScheduler();
+      const received: FeedbackEvent[] = [];
+      subscription = fromFeedbackEvents('http://127.0.0.1:1/events', {
+        EventSource: ES,
+        reconnectMs: 500,
+        scheduler,
+      }).subscribe((e) => received.push(e));
+
+      FakeEventSource.instances[0]!.fail(false);
+      scheduler.flush();
+      expect(FakeEventSource.instances).toHaveLength(1);
+
+      FakeEventSource.instances[0]!.fail(true);
+      expect(FakeEventSource.instances[0]!.closed).toBe(true);
+      expect(FakeEventSource.instances).toHaveLength(1);
+      scheduler.flush();
+      expect(scheduler.now()).toBe(500);
+      expect(FakeEventSource.instances).toHaveLength(2);
+      FakeEventSource.instances[1]!.emit(data(3));
+      expect(received).toEqual([event(3)]);
+    });
+
+    it('closes the EventSource on unsubscribe and cancels a pending reconnection', () => {
+      const scheduler = new VirtualTimeScheduler();
+      subscription = fromFeedbackEvents('http://127.0.0.1:1/events', {
+        EventSource: ES,
+        scheduler,
+      }).subscribe();
+      FakeEventSource.instances[0]!.fail(true);
+      subscription.unsubscribe();
+      scheduler.flush();
+      expect(FakeEventSource.instances).toHaveLength(1);
+      expect(FakeEventSource.instances[0]!.closed).toBe(true);
+    });
+
+    it('errors with FeedbackFormatError on an invalid message and closes the source', () => {
+      let error: unknown;
+      subscription = fromFeedbackEvents('http://127.0.0.1:1/events', { EventSource: ES }).subscribe({
+        error: (e: unknown) => (error = e),
+      });
+      FakeEventSource.instances[0]!.emit('{"coordinator_id":"x","level":"panic"}');
+      expect(isFeedbackFormatError(error)).toBe(true);
+      expect(FakeEventSource.instances[0]!.closed).toBe(true);
+    });
+
+    it('uses the global EventSource when there is one and no fetch is given', () => {
+      const globals = globalThis as { EventSource?: unknown };
+      const previous = globals.EventSource;
+      globals.EventSource = FakeEventSource;
+      try {
+        subscription = fromFeedbackEvents('http://127.0.0.1:1/events').subscribe();
+        expect(FakeEventSource.instances).toHaveLength(1);
+      } finally {
+        globals.EventSource = previous;
+      }
+    });
+  });
+
+  describe('with fetch (no EventSource)', () => {
+    it('parses chunked streams with CRLF, multi-line data, comments and other event types', async () => {
+      server = await startTestServer({
+        raw: (_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          const cut = data(2).indexOf(',') + 1;
+          const whole = `: hi\r\n\r\ndata: ${data(1)}\r\n\r\nevent: other\ndata: {}\n\ndata: ${data(2).slice(0, cut)}\ndata: ${data(2).slice(cut)}\n\n`;
+          // Dribble it out in 7-byte chunks, splitting CRLFs and JSON alike.
+          let offset = 0;
+          const timer = setInterval(() => {
+            if (offset >= whole.length) return void clearInterval(timer);
+            res.write(whole.slice(offset, offset + 7));
+            offset += 7;
+          }, 1);
+          res.on('close', () => clearInterval(timer));
+        },
+      });
+      const received: unknown[] = [];
+      let error: unknown;
+      subscription = fromFeedbackEvents(server.url).subscribe({
+        next: (e) => received.push(e),
+        error: (e: unknown) => (error = e),
+      });
+      // The second payload, split over two data lines, is joined with a newline: still valid JSON.
+      await waitFor(() => received.length === 2 || error !== undefined);
+      expect(error).toBeUndefined();
+      expect(received).toEqual([event(1), event(2)]);
+      expect(server.requests[0]!.headers.accept).toBe('text/event-stream');
+    });
+
+    it('sends custom headers', async () => {
+      server = await startTestServer({
+        raw: (_req, res) => res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': ok\n\n'),
+      });
+      subscription = fromFeedbackEvents(server.url, { headers: { authorization: 'Bearer t' } }).subscribe();
+      await waitFor(() => server!.requests.length === 1);
+      expect(server.requests[0]!.headers.authorization).toBe('Bearer t');
+    });
+
+    it('reconnects after 503 and after the stream ends', async () => {
+      server = await startTestServer({
+        raw: (_req, res) => {
+          const n = server!.requests.length;
+          if (n === 1) return void res.writeHead(503).end();
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.end(`data: ${data(n)}\n\n`);
+        },
+      });
+      const received: FeedbackEvent[] = [];
+      subscription = fromFeedbackEvents(server.url, { reconnectMs: 20 }).subscribe((e) => received.push(e));
+      await waitFor(() => received.length >= 2);
+      expect(received.slice(0, 2)).toEqual([event(2), event(3)]);
+    });
+
+    it('reconnects when the connection is refused, until the server is there', async () => {
+      const received: FeedbackEvent[] = [];
+      let calls = 0;
+      subscription = fromFeedbackEvents('http://127.0.0.1:9/events', {
+        reconnectMs: 20,
+        fetch: (input, init) => {
+          calls++;
+          if (calls < 3) return Promise.reject(new TypeError('fetch failed'));
+          return Promise.resolve(
+            new Response(`data: ${data(7)}\n\n`, { headers: { 'content-type': 'text/event-stream' } }),
+          );
+        },
+      }).subscribe((e) => received.push(e));
+      await waitFor(() => received.length >= 1);
+      expect(calls).toBeGreaterThanOrEqual(3);
+      expect(received[0]).toEqual(event(7));
+    });
+
+    it.each([
+      [404, 'text/plain'],
+      [200, 'application/json'],
+    ])('errors with FeedbackStreamError for HTTP %i %s', async (status, type) => {
+      server = await startTestServer({
+        raw: (_req, res) => res.writeHead(status, { 'content-type': type }).end('{}'),
+      });
+      let error: unknown;
+      subscription = fromFeedbackEvents(`${server.url}?token=hidden`, { reconnectMs: 10 }).subscribe({
+        error: (e: unknown) => (error = e),
+      });
+      await waitFor(() => error !== undefined);
+      expect(isFeedbackStreamError(error)).toBe(true);
+      expect(error).toMatchObject({ status });
+      expect((error as Error).message).not.toContain('hidden');
+      expect(server.requests).toHaveLength(1);
+    });
+
+    it('errors with FeedbackFormatError for a message that is not an event', async () => {
+      server = await startTestServer({
+        raw: (req, res) =>
+          res
+            .writeHead(200, { 'content-type': 'text/event-stream' })
+            .end(server!.requests.length === 1 ? 'data: [1]\n\n' : 'data: {oops\n\n'),
+      });
+      const errors: unknown[] = [];
+      for (let i = 0; i < 2; i++) {
+        subscription = fromFeedbackEvents(server.url).subscribe({ error: (e: unknown) => errors.push(e) });
+        await waitFor(() => errors.length === i + 1);
+      }
+      expect(errors.every(isFeedbackFormatError)).toBe(true);
+      expect((errors[1] as Error).message).toContain('expected JSON');
+    });
+
+    it('aborts the request on unsubscribe', async () => {
+      let closed = false;
+      server = await startTestServer({
+        raw: (req, res) => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': open\n\n');
+          req.socket.on('close', () => (closed = true));
+        },
+      });
+      subscription = fromFeedbackEvents(server.url).subscribe();
+      await waitFor(() => server!.requests.length === 1);
+      subscription.unsubscribe();
+      await waitFor(() => closed, 2_000, 'the socket to close');
+      expect(server.requests).toHaveLength(1);
+    });
+  });
+
+  it('validates its arguments', () => {
+    expect(() => fromFeedbackEvents('ws://x/events')).toThrow(/url must be an http: or https: URL/);
+    expect(() => fromFeedbackEvents('http://x/', { reconnectMs: -1 })).toThrow(/reconnectMs/);
+    expect(() => fromFeedbackEvents('http://x/', { fetch: 1 as never })).toThrow(/fetch must be a function/);
+  });
+});
