@@ -1,0 +1,147 @@
+import fc from 'fast-check';
+import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
+import type { WriteContext } from '../../lib/coordinator/sink.js';
+import type { DeadLetterRecord } from '../../lib/dead-letter/dead-letter-record.js';
+import type { OverflowStrategy } from '../../lib/queue/bounded-queue.js';
+import { FatalError, RetryableError, abortableDelay, delay, range } from './helpers.js';
+
+type Behaviour =
+  | { readonly kind: 'ok'; readonly ms: number }
+  | { readonly kind: 'retryable'; readonly ms: number }
+  | { readonly kind: 'fatal'; readonly ms: number }
+  | { readonly kind: 'hang' };
+
+const behaviour: fc.Arbitrary<Behaviour> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('ok' as const), ms: fc.integer({ min: 0, max: 12 }) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('retryable' as const), ms: fc.integer({ min: 0, max: 8 }) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('fatal' as const), ms: fc.integer({ min: 0, max: 5 }) }),
+  },
+  { weight: 1, arbitrary: fc.constant({ kind: 'hang' as const }) },
+);
+
+const scenario = fc.record({
+  capacity: fc.integer({ min: 1, max: 30 }),
+  workers: fc.integer({ min: 1, max: 4 }),
+  batchSize: fc.integer({ min: 1, max: 10 }),
+  flushIntervalMs: fc.integer({ min: 0, max: 20 }),
+  overflow: fc.constantFrom<OverflowStrategy>('block', 'reject', 'drop-oldest', 'drop-newest'),
+  breaker: fc.option(
+    fc.record({
+      failureThreshold: fc.integer({ min: 1, max: 3 }),
+      halfOpenAfterMs: fc.integer({ min: 5, max: 30 }),
+    }),
+    { nil: undefined },
+  ),
+  maxAttempts: fc.integer({ min: 1, max: 3 }),
+  behaviours: fc.array(behaviour, { minLength: 1, maxLength: 12 }),
+  items: fc.integer({ min: 0, max: 80 }),
+  pauseEvery: fc.integer({ min: 1, max: 20 }),
+  submitTimeoutMs: fc.option(fc.integer({ min: 0, max: 30 }), { nil: undefined }),
+  stopAfterMs: fc.integer({ min: 0, max: 100 }),
+  drain: fc.boolean(),
+  stopTimeoutMs: fc.integer({ min: 0, max: 60 }),
+  deadLetterFails: fc.boolean(),
+});
+
+describe('WriteCoordinator accounting (property)', () => {
+  it('balances at every step and writes each written item exactly once', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async (s) => {
+        const violations: string[] = [];
+        const stored: number[] = [];
+        const deadLettered: DeadLetterRecord<number>[] = [];
+        const dropped: number[] = [];
+        const rejected: number[] = [];
+        let call = 0;
+        const check = (where: string): void => {
+          const h = coordinator.health();
+          const held = h.written + h.deadLettered + h.dropped + h.rejected + h.queueSize + h.inFlight;
+          if (h.submitted !== held)
+            violations.push(`${where}: submitted ${h.submitted} != ${held} (${JSON.stringify(h)})`);
+          if (h.queueSize + h.inFlight > h.capacity) violations.push(`${where}: depth above capacity`);
+        };
+        const sink = async (batch: readonly number[], { signal }: WriteContext): Promise<void> => {
+          check('sink');
+          const b = s.behaviours[call++ % s.behaviours.length]!;
+          if (b.kind === 'hang') {
+            await abortableDelay(1e9, signal);
+            return;
+          }
+          await abortableDelay(b.ms, signal);
+          if (b.kind === 'retryable') throw new RetryableError('temporarily down');
+          if (b.kind === 'fatal') throw new FatalError('bad batch');
+          if (signal.aborted) throw signal.reason as Error;
+          stored.push(...batch);
+        };
+        let puts = 0;
+        const coordinator = new WriteCoordinator<number>({
+          sink,
+          bus: null,
+          capacity: s.capacity,
+          workers: s.workers,
+          batchSize: s.batchSize,
+          flushIntervalMs: s.flushIntervalMs,
+          overflow: s.overflow,
+          writeTimeoutMs: 25,
+          retry: { maxAttempts: s.maxAttempts, initialBackoffMs: 2, maxBackoffMs: 10, jitter: false },
+          circuitBreaker: s.breaker ?? false,
+          deadLetter: {
+            put: (record) => {
+              check('dead-letter');
+              if (s.deadLetterFails && ++puts % 2 === 0) throw new Error('dead-letter queue down');
+              deadLettered.push(record);
+            },
+          },
+        });
+        coordinator.depth$.subscribe(() => check('depth$'));
+        coordinator.writes$.subscribe(() => check('writes$'));
+        coordinator.dropped$.subscribe(({ item }) => {
+          dropped.push(item);
+          check('dropped$');
+        });
+        coordinator.start();
+
+        const producer = (async () => {
+          for (const i of range(s.items)) {
+            const options = s.submitTimeoutMs === undefined ? undefined : { timeoutMs: s.submitTimeoutMs };
+            await coordinator.submit(i, options).catch(() => {
+              rejected.push(i);
+            });
+            check('submit');
+            if (i % s.pauseEvery === 0) await delay(1);
+          }
+        })();
+        await delay(s.stopAfterMs);
+        const report = await coordinator.stop({ drain: s.drain, timeoutMs: s.stopTimeoutMs });
+        check('stopped');
+        await producer;
+        await delay(5); // let sinks that were aborted settle
+
+        const h = coordinator.health();
+        expect(violations).toEqual([]);
+        expect(h).toMatchObject({ queueSize: 0, inFlight: 0, submitted: s.items, state: 'stopped' });
+        expect(h.written + h.deadLettered + h.dropped + h.rejected).toBe(h.submitted);
+        expect(report).toMatchObject({ written: h.written, deadLettered: h.deadLettered });
+        // Exactly once: every stored item once, and as many as the coordinator counted as written.
+        expect(new Set(stored).size).toBe(stored.length);
+        expect(stored.length).toBe(h.written);
+        const lettered = [...deadLettered, ...coordinator.unsavedDeadLetters].flatMap((r) => r.items);
+        expect(lettered.length).toBe(h.deadLettered);
+        expect(dropped.length).toBe(h.dropped);
+        expect(rejected.length).toBe(h.rejected);
+        // Every item has exactly one fate.
+        const fates = [...stored, ...lettered, ...dropped, ...rejected].sort((a, b) => a - b);
+        expect(fates).toEqual(range(s.items));
+      }),
+      { numRuns: 60 },
+    );
+  }, 60_000);
+});

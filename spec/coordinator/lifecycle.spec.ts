@@ -1,0 +1,285 @@
+import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
+import type { WriteCoordinatorOptions } from '../../lib/coordinator/write-coordinator-options.js';
+import type { WriteRecord } from '../../lib/coordinator/write-record.js';
+import { MemoryDeadLetterQueue } from '../../lib/dead-letter/memory-dead-letter-queue.js';
+import {
+  isCoordinatorClosedError,
+  CoordinatorClosedError,
+} from '../../lib/errors/coordinator-closed-error.js';
+import { isBackpressureError } from '../../lib/errors/backpressure-error.js';
+import {
+  RecordingSink,
+  RetryableError,
+  abortableDelay,
+  delay,
+  expectBalanced,
+  range,
+  waitFor,
+} from './helpers.js';
+
+const live: WriteCoordinator<unknown>[] = [];
+function make<T>(options: WriteCoordinatorOptions<T>): WriteCoordinator<T> {
+  const coordinator = new WriteCoordinator<T>({ bus: null, ...options });
+  live.push(coordinator as WriteCoordinator<unknown>);
+  return coordinator;
+}
+afterEach(async () => {
+  await Promise.all(live.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 })));
+});
+
+const hanging = () => new Promise<void>(() => undefined);
+
+describe('WriteCoordinator lifecycle', () => {
+  describe('stop({ drain: true })', () => {
+    it('writes everything, partial batches at once, and reports it', async () => {
+      const sink = new RecordingSink<number>(() => delay(5));
+      const coordinator = make<number>({ sink: sink.write, batchSize: 10, flushIntervalMs: 10_000 });
+      coordinator.start();
+      await coordinator.submitMany(range(25));
+      const started = Date.now();
+      const report = await coordinator.stop();
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(report).toEqual({
+        drained: true,
+        written: 25,
+        deadLettered: 0,
+        durationMs: expect.any(Number) as number,
+      });
+      expect(sink.items.sort((a, b) => a - b)).toEqual(range(25));
+      expect(coordinator.health()).toMatchObject({ state: 'stopped', queueSize: 0, inFlight: 0 });
+    });
+
+    it('returns near its timeout with a hanging sink and dead-letters the rest with reason shutdown', async () => {
+      const deadLetter = new MemoryDeadLetterQueue<number>();
+      const signals: AbortSignal[] = [];
+      const coordinator = make<number>({
+        sink: (_batch, { signal }) => {
+          signals.push(signal);
+          return hanging(); // ignores its signal
+        },
+        batchSize: 5,
+        workers: 2,
+        deadLetter,
+      });
+      coordinator.start();
+      await coordinator.submitMany(range(20));
+      const started = Date.now();
+      const report = await coordinator.stop({ timeoutMs: 200 });
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(190);
+      expect(elapsed).toBeLessThan(1_000);
+      expect(report).toMatchObject({ drained: false, written: 0, deadLettered: 20 });
+      expect(deadLetter.records.every((r) => r.reason === 'shutdown')).toBe(true);
+      expect(deadLetter.records.flatMap((r) => r.items).sort((a, b) => a - b)).toEqual(range(20));
+      expect(deadLetter.records[0]!.error.name).toBe('CoordinatorClosedError');
+      expect(signals).toHaveLength(2);
+      expect(signals.every((s) => s.aborted && isCoordinatorClosedError(s.reason))).toBe(true);
+      expect(coordinator.health()).toMatchObject({ queueSize: 0, inFlight: 0, busyWorkers: 0 });
+      expectBalanced(coordinator);
+    });
+
+    it('waits for an open breaker up to the timeout, then gives up promptly', async () => {
+      const deadLetter = new MemoryDeadLetterQueue<number>();
+      const coordinator = make<number>({
+        sink: () => {
+          throw new RetryableError('service busy');
+        },
+        flushIntervalMs: 0,
+        circuitBreaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 },
+        retry: { maxAttempts: 10, initialBackoffMs: 1, jitter: false },
+        deadLetter,
+      });
+      coordinator.start();
+      await coordinator.submitMany(range(3));
+      await waitFor(() => coordinator.health().circuitState === 'open', 1_000);
+      const started = Date.now();
+      const report = await coordinator.stop({ timeoutMs: 150 });
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(140);
+      expect(elapsed).toBeLessThan(1_000);
+      expect(report).toMatchObject({ drained: false, deadLettered: 3 });
+      expect(deadLetter.records.every((r) => r.reason === 'shutdown')).toBe(true);
+    });
+
+    it('keeps retrying while draining, within the timeout', async () => {
+      let calls = 0;
+      const coordinator = make<number>({
+        sink: () => {
+          if (++calls < 3) throw new RetryableError('retry');
+        },
+        retry: { initialBackoffMs: 10, jitter: false },
+        circuitBreaker: false,
+      });
+      coordinator.start();
+      await coordinator.submit(1);
+      const report = await coordinator.stop({ timeoutMs: 2_000 });
+      expect(report).toMatchObject({ drained: true, written: 1 });
+      expect(calls).toBe(3);
+    });
+  });
+
+  describe('stop({ drain: false })', () => {
+    it('dead-letters queued items at once and lets the write in progress finish', async () => {
+      const deadLetter = new MemoryDeadLetterQueue<number>();
+      const sink = new RecordingSink<number>((_b, { signal }) => abortableDelay(60, signal));
+      const coordinator = make<number>({
+        sink: sink.write,
+        batchSize: 5,
+        workers: 1,
+        flushIntervalMs: 0,
+        deadLetter,
+      });
+      const records: WriteRecord[] = [];
+      coordinator.writes$.subscribe((r) => records.push(r));
+      coordinator.start();
+      await coordinator.submitMany(range(15));
+      await waitFor(() => coordinator.health().inFlight === 5, 1_000);
+      const stopping = coordinator.stop({ drain: false, timeoutMs: 2_000 });
+      expect(deadLetter.records.map((r) => [r.reason, r.attempts, r.items.length])).toEqual([
+        ['shutdown', 0, 5],
+        ['shutdown', 0, 5],
+      ]);
+      const report = await stopping;
+      expect(report).toMatchObject({ drained: false, written: 5, deadLettered: 10 });
+      expect(sink.items).toEqual(range(5));
+      expect(records.filter((r) => r.outcome === 'dead-lettered')).toHaveLength(2);
+    });
+
+    it('makes no new retry: a failing write in progress is dead-lettered', async () => {
+      const deadLetter = new MemoryDeadLetterQueue<number>();
+      let calls = 0;
+      const coordinator = make<number>({
+        sink: async () => {
+          calls++;
+          await delay(40);
+          throw new RetryableError('timeout');
+        },
+        flushIntervalMs: 0,
+        deadLetter,
+      });
+      coordinator.start();
+      await coordinator.submit(1);
+      await waitFor(() => calls === 1, 1_000);
+      const report = await coordinator.stop({ drain: false, timeoutMs: 2_000 });
+      expect(calls).toBe(1);
+      expect(report.deadLettered).toBe(1);
+      expect(deadLetter.records[0]).toMatchObject({
+        reason: 'shutdown',
+        attempts: 1,
+        error: { message: 'timeout' },
+      });
+    });
+
+    it('dead-letters at once a batch waiting on backoff', async () => {
+      const coordinator = make<number>({
+        sink: () => {
+          throw new RetryableError('busy');
+        },
+        flushIntervalMs: 0,
+        retry: { initialBackoffMs: 5_000, maxBackoffMs: 5_000, jitter: false },
+      });
+      coordinator.start();
+      await coordinator.submit(1);
+      await waitFor(() => coordinator.health().writeErrors === 1, 1_000);
+      const started = Date.now();
+      const report = await coordinator.stop({ drain: false, timeoutMs: 5_000 });
+      expect(Date.now() - started).toBeLessThan(500);
+      expect(report).toMatchObject({ deadLettered: 1, drained: false });
+    });
+  });
+
+  it('refuses submits after stop with CoordinatorClosedError, counted as rejected', async () => {
+    const coordinator = make<number>({ sink: () => undefined });
+    coordinator.start();
+    await coordinator.stop();
+    const error: unknown = await coordinator.submit(1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CoordinatorClosedError);
+    expect(isCoordinatorClosedError(error)).toBe(true);
+    expect(isBackpressureError(error)).toBe(true);
+    expect((error as CoordinatorClosedError).coordinatorId).toBe('default');
+    await expect(coordinator.submitMany([1, 2])).rejects.toThrow(CoordinatorClosedError);
+    expect(coordinator.health()).toMatchObject({ submitted: 2, rejected: 2 });
+  });
+
+  it('refuses submits at once while stopping', async () => {
+    const coordinator = make<number>({ sink: () => delay(50), flushIntervalMs: 0 });
+    coordinator.start();
+    await coordinator.submit(1);
+    const stopping = coordinator.stop();
+    await expect(coordinator.submit(2)).rejects.toThrow(CoordinatorClosedError);
+    expect(coordinator.state).toBe('stopping');
+    await stopping;
+    expect(coordinator.state).toBe('stopped');
+  });
+
+  it('rejects submits still waiting for room when stop is called', async () => {
+    const coordinator = make<number>({ sink: hanging, capacity: 1 });
+    await coordinator.submit(1);
+    const waiting = coordinator.submit(2).catch((e: unknown) => e);
+    await coordinator.stop({ drain: false, timeoutMs: 50 });
+    expect(isCoordinatorClosedError(await waiting)).toBe(true);
+    expect(coordinator.health()).toMatchObject({ submitted: 2, rejected: 1, deadLettered: 1 });
+    expectBalanced(coordinator);
+  });
+
+  it('throws on start after stop; start is idempotent before that', async () => {
+    const coordinator = make<number>({ sink: () => undefined });
+    coordinator.start();
+    coordinator.start();
+    expect(coordinator.state).toBe('running');
+    await coordinator.stop();
+    expect(() => coordinator.start()).toThrow(CoordinatorClosedError);
+  });
+
+  it('returns the same report to every stop call', async () => {
+    const coordinator = make<number>({ sink: () => undefined });
+    const first = coordinator.stop();
+    expect(coordinator.stop({ drain: false })).toBe(first);
+    await first;
+  });
+
+  it('works before start: drain writes what was queued', async () => {
+    const sink = new RecordingSink<number>();
+    const coordinator = make<number>({ sink: sink.write, flushIntervalMs: 10_000 });
+    await coordinator.submitMany(range(3));
+    const report = await coordinator.stop();
+    expect(report).toMatchObject({ drained: true, written: 3 });
+    expect(sink.items).toEqual(range(3));
+  });
+
+  it('works before start: without drain, what was queued is dead-lettered', async () => {
+    const deadLetter = new MemoryDeadLetterQueue<number>();
+    const coordinator = make<number>({ sink: () => undefined, deadLetter });
+    await coordinator.submitMany(range(3));
+    const report = await coordinator.stop({ drain: false });
+    expect(report).toMatchObject({ drained: false, written: 0, deadLettered: 3 });
+    expect(deadLetter.records[0]).toMatchObject({ reason: 'shutdown', attempts: 0, items: range(3) });
+  });
+
+  it('is stopped by await using', async () => {
+    const sink = new RecordingSink<number>();
+    let escaped!: WriteCoordinator<number>;
+    {
+      await using coordinator = new WriteCoordinator<number>({
+        sink: sink.write,
+        bus: null,
+        flushIntervalMs: 10_000,
+      });
+      escaped = coordinator;
+      coordinator.start();
+      await coordinator.submitMany(range(4));
+    }
+    expect(escaped.state).toBe('stopped');
+    expect(sink.items).toEqual(range(4));
+  });
+
+  it('validates stop options', () => {
+    const coordinator = make<number>({ sink: () => undefined });
+    expect(() => coordinator.stop({ timeoutMs: -1 })).toThrow(
+      'timeoutMs must be a finite number >= 0, found -1',
+    );
+    expect(() => coordinator.stop({ drain: 'yes' as unknown as boolean })).toThrow(
+      'drain must be a boolean, found string "yes"',
+    );
+  });
+});
