@@ -89,7 +89,11 @@ describe('createFeedbackReceiver', () => {
     headers: Record<string, string> = { 'content-type': 'application/json' },
     method = 'POST',
   ): Promise<Reply> {
-    const response = await fetch(url, { method, headers, body: method === 'GET' ? undefined : body });
+    const response = await fetch(url, {
+      method,
+      headers,
+      body: method === 'GET' ? undefined : (body as BodyInit),
+    });
     return {
       status: response.status,
       headers: Object.fromEntries(response.headers),

@@ -167,7 +167,7 @@ describe('serveFeedbackEvents', () => {
     await waitFor(() => streamSockets[0]!.destroyed, 2_000, 'the socket to close');
     // Heartbeats stopped with it, and nobody reconnected.
     await sleep(60);
-    expect(handler!.connections).toBe(0);
+    expect(handler.connections).toBe(0);
     expect(streamSockets).toHaveLength(1);
   });
 

@@ -193,7 +193,7 @@ describe('fromFeedbackEvents', () => {
       let calls = 0;
       subscription = fromFeedbackEvents('http://127.0.0.1:9/events', {
         reconnectMs: 20,
-        fetch: (input, init) => {
+        fetch: () => {
           calls++;
           if (calls < 3) return Promise.reject(new TypeError('fetch failed'));
           return Promise.resolve(
