@@ -1,0 +1,61 @@
+// Scenario 1: throughput of one-`await`-at-a-time submission against the peers users would pick.
+import { runArrayQueue, runFastq, runPQueue, runWritable } from '../peers.mjs';
+import { runCoordinator } from '../coordinator-runs.mjs';
+import { fmtInt, fmtMs, fmtRate, fmtRatio, interleave, median } from '../harness.mjs';
+
+export const id = 'throughput';
+export const title = '1. Throughput: one `await` per item, bounded at 10 000';
+
+export async function run({ lib, quick, log }) {
+  const n = quick ? 200_000 : 1_000_000;
+  const rounds = quick ? 3 : 7;
+  const variants = [
+    { name: 'WriteCoordinator', run: () => runCoordinator(lib, n, 'listener'), ours: true },
+    { name: 'p-queue', run: () => runPQueue(n) },
+    { name: 'fastq (promise)', run: () => runFastq(n) },
+    { name: 'Node Writable (writev)', run: () => runWritable(n) },
+    { name: 'array queue (floor)', run: () => runArrayQueue(n) },
+  ].filter((v) => !v.ours || typeof lib.WriteCoordinator === 'function');
+  if (variants.length === 4) log('  WriteCoordinator is not exported yet: peers only');
+  const samples = await interleave(variants, rounds, async (v) => {
+    const result = await v.run();
+    return typeof result === 'number' ? result : result.value;
+  });
+  const rows = [];
+  const data = { n, rounds, variants: {} };
+  const rate = (name) => n / (median(samples.get(name)) / 1000);
+  const ours = variants.some((v) => v.ours) ? rate('WriteCoordinator') : NaN;
+  for (const v of variants) {
+    const ms = samples.get(v.name);
+    const r = rate(v.name);
+    const rates = ms.map((m) => n / (m / 1000));
+    data.variants[v.name] = {
+      medianMs: median(ms),
+      itemsPerSecond: r,
+      samplesMs: ms,
+      ratioOursToThis: ours / r,
+    };
+    rows.push([
+      v.name,
+      fmtMs(median(ms)),
+      fmtRate(r),
+      `${fmtRate(Math.min(...rates))} – ${fmtRate(Math.max(...rates))}`,
+      v.ours ? '1.00x' : Number.isFinite(ours) ? fmtRatio(ours / r) : '-',
+    ]);
+  }
+  const targets = [];
+  if (Number.isFinite(ours)) {
+    const vsPQueue = ours / rate('p-queue');
+    const vsWritable = ours / rate('Node Writable (writev)');
+    targets.push(
+      { text: 'coordinator >= 10x p-queue', measured: fmtRatio(vsPQueue), pass: vsPQueue >= 10 },
+      { text: 'coordinator >= 0.3x Node Writable', measured: fmtRatio(vsWritable), pass: vsWritable >= 0.3 },
+    );
+  }
+  return {
+    note: `${fmtInt(n)} items per run, ${rounds} interleaved rounds after one warm-up round; medians.`,
+    tables: [{ headers: ['variant', 'median time', 'median rate', 'range (rate)', 'ours / this'], rows }],
+    data,
+    targets,
+  };
+}
