@@ -40,6 +40,9 @@ export interface PaceOptions<T> extends PacingBufferOptions<T> {
  * - `pace(controller)`: the rate is the {@link RateController}'s effective rate, which follows the
  *   backpressure level; every stream paced by one controller shares its bucket (one budget), and
  *   uses its scheduler. An error of a stream the controller follows errors the output.
+ * - A change of rate re-times the release on the scheduler (a 0 ms action when a token is there),
+ *   never inside the `next` call of the rate stream, so that a level change caused by a released
+ *   value (a `submit` crossing a watermark) applies before the next value goes.
  * - The source completing completes the output once the buffer is empty; the source or the rate
  *   stream erroring errors it at once; `rate$` completing keeps the last rate.
  *

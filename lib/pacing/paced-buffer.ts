@@ -90,6 +90,12 @@ export interface ReleasePolicy {
  * policy's state (a `submit` that crosses a watermark turns the level `hard`), push new values, or
  * complete the source; the loop re-reads the policy before every value, so it stops at once when
  * told to and never reorders values.
+ *
+ * A change of the controlling stream ({@link refresh}) never releases values from inside that
+ * stream's `next` call: the release is scheduled (delay 0) on the scheduler. Emitters that defer
+ * re-entrant emissions to keep their subscribers in order (the coordinator's `level$` does: a
+ * `submit` made while it is emitting changes its level only after the emission returns) would
+ * otherwise hide the `hard` that must stop the release.
  */
 export class PacedBuffer<T> {
   private readonly buffer = new Deque<T>();
@@ -102,8 +108,7 @@ export class PacedBuffer<T> {
     private readonly policy: ReleasePolicy,
     private readonly options: ResolvedBufferOptions<T>,
     private readonly operator: string,
-    /** Only needed by policies that wait for time; `null` for pause-only policies. */
-    private readonly scheduler: SchedulerLike | null,
+    private readonly scheduler: SchedulerLike,
   ) {}
 
   /** Values held back now. */
@@ -123,13 +128,13 @@ export class PacedBuffer<T> {
   /** The source completed: complete once the buffer is empty. */
   complete(): void {
     this.sourceDone = true;
-    this.release();
+    if (this.timer === null) this.release();
   }
 
-  /** The policy's state changed: re-time the release. */
+  /** The policy's state changed: re-time the release, outside the caller's stack. */
   refresh(): void {
-    this.cancelTimer();
-    this.release();
+    if (this.buffer.length === 0) return;
+    this.schedule(0);
   }
 
   /** Teardown: cancels the timer and lets the buffered values be collected. */
@@ -162,7 +167,7 @@ export class PacedBuffer<T> {
     this.releasing = true;
     try {
       while (this.buffer.length > 0 && !this.subscriber.closed) {
-        const now = this.scheduler === null ? 0 : this.scheduler.now();
+        const now = this.scheduler.now();
         const wait = this.policy.wait(now);
         if (wait === 'pause') break;
         if (wait > 0) {
@@ -180,7 +185,7 @@ export class PacedBuffer<T> {
 
   private schedule(wait: number): void {
     this.cancelTimer();
-    if (this.scheduler === null || this.subscriber.closed) return;
+    if (this.subscriber.closed) return;
     this.timer = this.scheduler.schedule(() => {
       this.timer = null;
       this.release();

@@ -1,4 +1,4 @@
-import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
+import { Observable, asapScheduler, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { describeValue } from '../errors/backpressure-error.js';
 import { assertObservable } from './level-input.js';
 import { PacedBuffer, resolveBufferOptions, type PacingBufferOptions } from './paced-buffer.js';
@@ -32,10 +32,15 @@ export type PauseWhileOptions<T> = PacingBufferOptions<T>;
  * triggers `overflow`: `'error'` (default) errors with a `BufferOverflowError`, the drop
  * strategies discard one value and report it to `onDrop` (lossy from then on).
  *
- * Needs no scheduler: it never waits for time, only for `paused$`.
+ * Values that arrive while not paused (and with nothing held) pass through synchronously. The
+ * release after a resume runs on `scheduler` (a microtask by default), not inside the `next` call
+ * of `paused$` that said `false`: an emitter that defers its re-entrant emissions, like the
+ * coordinator's `level$` while it is emitting, could not stop a release running inside it.
  *
  * @param paused$ `true` to hold values, `false` to let them through.
  * @param options The buffer's bound and overflow strategy.
+ * @param scheduler Runs the release after a resume; pass a `TestScheduler` in tests.
+ *   @default asapScheduler
  * @throws RangeError or TypeError at call time for a bad option, naming it.
  * @example
  * ```ts
@@ -49,6 +54,7 @@ export type PauseWhileOptions<T> = PacingBufferOptions<T>;
 export function pauseWhile<T>(
   paused$: Observable<boolean>,
   options?: PauseWhileOptions<T>,
+  scheduler: SchedulerLike = asapScheduler,
 ): MonoTypeOperatorFunction<T> {
   assertObservable('paused$', paused$);
   const bufferOptions = resolveBufferOptions(options);
@@ -60,7 +66,7 @@ export function pauseWhile<T>(
         { wait: () => (paused ? 'pause' : 0), released: () => undefined },
         bufferOptions,
         'pauseWhile',
-        null,
+        scheduler,
       );
       subscriber.add(() => buffer.dispose());
       subscriber.add(

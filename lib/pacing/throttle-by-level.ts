@@ -29,7 +29,8 @@ export interface ThrottleByLevelOptions<T> extends PacingBufferOptions<T> {
  * - The gap is measured from the previous emitted value. When the level changes, a waiting value
  *   is re-timed with the new gap (so going from `soft: 1000` to `ok: 0` releases it at once).
  * - Re-entrant-safe: a level change caused synchronously by an emitted value (a `submit` crossing a
- *   watermark) applies before the next value goes.
+ *   watermark) applies before the next value goes. After a level change, the release is re-timed
+ *   on `scheduler` (at once means a 0 ms action), never inside the `next` call of `level$`.
  * - The source completing completes the output once the buffer is empty (after a pause, if the
  *   level is paused). The source or `level$` erroring errors the output at once. `level$`
  *   completing keeps the last level. A value of `level$` that is not a level errors the output

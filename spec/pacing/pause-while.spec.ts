@@ -1,5 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
-import { BehaviorSubject, NEVER, Subject, of, throwError } from 'rxjs';
+import { BehaviorSubject, NEVER, Subject, VirtualTimeScheduler, of, throwError } from 'rxjs';
 import fc from 'fast-check';
 import { pauseWhile } from '../../lib/pacing/pause-while.js';
 import { BufferOverflowError, isBufferOverflowError } from '../../lib/errors/buffer-overflow-error.js';
@@ -134,34 +134,77 @@ describe('pauseWhile', () => {
   });
 
   describe('synchronous and re-entrant sources', () => {
+    let scheduler: VirtualTimeScheduler;
+    beforeEach(() => {
+      scheduler = new VirtualTimeScheduler();
+    });
+
     it('holds a synchronous source from its first value when paused$ is synchronously true', () => {
       const paused = new BehaviorSubject(true);
       const seen: number[] = [];
       let completed = false;
       of(1, 2, 3)
-        .pipe(pauseWhile(paused))
+        .pipe(pauseWhile(paused, {}, scheduler))
         .subscribe({ next: (v) => seen.push(v), complete: () => (completed = true) });
       expect(seen).toEqual([]);
       expect(completed).toBe(false);
       paused.next(false);
+      scheduler.flush();
       expect(seen).toEqual([1, 2, 3]);
       expect(completed).toBe(true);
+    });
+
+    it('passes values straight through, synchronously, while not paused', () => {
+      const seen: number[] = [];
+      of(1, 2, 3)
+        .pipe(pauseWhile(new BehaviorSubject(false), {}, scheduler))
+        .subscribe((v) => seen.push(v));
+      expect(seen).toEqual([1, 2, 3]);
+    });
+
+    it('releases after the call of paused$ that said false has returned, not inside it', () => {
+      // Like the coordinator's level$: a level change made while it is emitting is emitted after.
+      const paused = new BehaviorSubject(true);
+      const source = new Subject<number>();
+      const seen: number[] = [];
+      source.pipe(pauseWhile(paused, {}, scheduler)).subscribe((v) => seen.push(v));
+      [1, 2].forEach((v) => source.next(v));
+      paused.next(false);
+      expect(seen).toEqual([]);
+      scheduler.flush();
+      expect(seen).toEqual([1, 2]);
+    });
+
+    it('keeps order when a value arrives between the resume and the release', () => {
+      const paused = new BehaviorSubject(true);
+      const source = new Subject<number>();
+      const seen: number[] = [];
+      source.pipe(pauseWhile(paused, {}, scheduler)).subscribe((v) => seen.push(v));
+      [1, 2].forEach((v) => source.next(v));
+      paused.next(false);
+      source.next(3);
+      source.complete();
+      expect(seen).toEqual([]);
+      scheduler.flush();
+      expect(seen).toEqual([1, 2, 3]);
     });
 
     it('stops releasing when paused$ turns true during the release, and goes on at the next false', () => {
       const paused = new BehaviorSubject(true);
       const source = new Subject<number>();
       const seen: number[] = [];
-      source.pipe(pauseWhile(paused)).subscribe((v) => {
+      source.pipe(pauseWhile(paused, {}, scheduler)).subscribe((v) => {
         seen.push(v);
         if (v === 2) paused.next(true); // a submit crossing the watermark
       });
       [1, 2, 3, 4].forEach((v) => source.next(v));
       paused.next(false);
+      scheduler.flush();
       expect(seen).toEqual([1, 2]);
       source.next(5);
       expect(seen).toEqual([1, 2]);
       paused.next(false);
+      scheduler.flush();
       expect(seen).toEqual([1, 2, 3, 4, 5]);
     });
 
@@ -169,12 +212,13 @@ describe('pauseWhile', () => {
       const paused = new BehaviorSubject(true);
       const source = new Subject<number>();
       const seen: number[] = [];
-      source.pipe(pauseWhile(paused)).subscribe((v) => {
+      source.pipe(pauseWhile(paused, {}, scheduler)).subscribe((v) => {
         seen.push(v);
         if (v === 1) source.next(10);
       });
       [1, 2, 3].forEach((v) => source.next(v));
       paused.next(false);
+      scheduler.flush();
       expect(seen).toEqual([1, 2, 3, 10]);
     });
 
@@ -182,7 +226,7 @@ describe('pauseWhile', () => {
       const paused = new BehaviorSubject(true);
       const source = new Subject<number>();
       const seen: (number | 'done')[] = [];
-      source.pipe(pauseWhile(paused)).subscribe({
+      source.pipe(pauseWhile(paused, {}, scheduler)).subscribe({
         next: (v) => {
           seen.push(v);
           if (v === 1) source.complete();
@@ -191,7 +235,20 @@ describe('pauseWhile', () => {
       });
       [1, 2].forEach((v) => source.next(v));
       paused.next(false);
+      scheduler.flush();
       expect(seen).toEqual([1, 2, 'done']);
+    });
+
+    it('releases on a microtask by default', async () => {
+      const paused = new BehaviorSubject(true);
+      const seen: number[] = [];
+      of(1, 2)
+        .pipe(pauseWhile(paused))
+        .subscribe((v) => seen.push(v));
+      paused.next(false);
+      expect(seen).toEqual([]);
+      await Promise.resolve();
+      expect(seen).toEqual([1, 2]);
     });
   });
 
@@ -334,35 +391,46 @@ describe('pauseWhile', () => {
 
     it('emits exactly the source values, in order, for any pause pattern within the bound', () => {
       fc.assert(
-        fc.property(fc.array(step, { maxLength: 200 }), fc.boolean(), (steps, startPaused) => {
-          const valueCount = steps.filter((s) => s.kind === 'value').length;
-          const paused = new BehaviorSubject(startPaused);
-          const source = new Subject<number>();
-          const pauseOnValue = new Set<number>();
-          const seen: number[] = [];
-          let completed = false;
-          let failed: unknown;
-          source.pipe(pauseWhile(paused, { maxBuffered: Math.max(1, valueCount) })).subscribe({
-            next: (v) => {
-              seen.push(v);
-              if (pauseOnValue.has(v)) paused.next(true); // re-entrant pause from downstream
-            },
-            error: (e: unknown) => (failed = e),
-            complete: () => (completed = true),
-          });
-          let next = 0;
-          for (const s of steps) {
-            if (s.kind === 'value') source.next(next++);
-            else if (s.kind === 'pause') paused.next(s.paused);
-            else pauseOnValue.add(next);
-          }
-          source.complete();
-          // Keep resuming until everything is out: each re-entrant pause stops one release.
-          for (let i = 0; i <= valueCount && !completed; i++) paused.next(false);
-          expect(failed).toBeUndefined();
-          expect(completed).toBe(true);
-          expect(seen).toEqual(Array.from({ length: valueCount }, (_, i) => i));
-        }),
+        fc.property(
+          fc.array(step, { maxLength: 200 }),
+          fc.boolean(),
+          fc.boolean(),
+          (steps, startPaused, flushNow) => {
+            const valueCount = steps.filter((s) => s.kind === 'value').length;
+            const scheduler = new VirtualTimeScheduler();
+            const paused = new BehaviorSubject(startPaused);
+            const source = new Subject<number>();
+            const pauseOnValue = new Set<number>();
+            const seen: number[] = [];
+            let completed = false;
+            let failed: unknown;
+            source.pipe(pauseWhile(paused, { maxBuffered: Math.max(1, valueCount) }, scheduler)).subscribe({
+              next: (v) => {
+                seen.push(v);
+                if (pauseOnValue.has(v)) paused.next(true); // re-entrant pause from downstream
+              },
+              error: (e: unknown) => (failed = e),
+              complete: () => (completed = true),
+            });
+            let next = 0;
+            for (const s of steps) {
+              if (s.kind === 'value') source.next(next++);
+              else if (s.kind === 'pause') {
+                paused.next(s.paused);
+                if (flushNow) scheduler.flush();
+              } else pauseOnValue.add(next);
+            }
+            source.complete();
+            // Keep resuming until everything is out: each re-entrant pause stops one release.
+            for (let i = 0; i <= valueCount && !completed; i++) {
+              paused.next(false);
+              scheduler.flush();
+            }
+            expect(failed).toBeUndefined();
+            expect(completed).toBe(true);
+            expect(seen).toEqual(Array.from({ length: valueCount }, (_, i) => i));
+          },
+        ),
         { numRuns: 300 },
       );
     });

@@ -157,11 +157,14 @@ describe('throttleByLevel', () => {
       const level = new BehaviorSubject<BackpressureLevel>('hard');
       const seen: number[] = [];
       let completed = false;
+      const scheduler = new VirtualTimeScheduler();
       of(1, 2, 3)
-        .pipe(throttleByLevel(level))
+        .pipe(throttleByLevel(level, {}, scheduler))
         .subscribe({ next: (v) => seen.push(v), complete: () => (completed = true) });
       expect(seen).toEqual([]);
       level.next('ok');
+      expect(seen).toEqual([]); // not inside level$'s next call
+      scheduler.flush();
       expect(seen).toEqual([1, 2, 3]);
       expect(completed).toBe(true);
     });
@@ -170,16 +173,19 @@ describe('throttleByLevel', () => {
       const level = new BehaviorSubject<BackpressureLevel>('hard');
       const source = new Subject<number>();
       const seen: number[] = [];
-      source.pipe(throttleByLevel(level)).subscribe((v) => {
+      const scheduler = new VirtualTimeScheduler();
+      source.pipe(throttleByLevel(level, {}, scheduler)).subscribe((v) => {
         seen.push(v);
         if (v === 2) level.next('hard'); // a submit crossing the hard watermark
       });
       [1, 2, 3, 4].forEach((v) => source.next(v));
       level.next('ok');
+      scheduler.flush();
       expect(seen).toEqual([1, 2]);
       source.next(5);
       expect(seen).toEqual([1, 2]);
       level.next('ok');
+      scheduler.flush();
       expect(seen).toEqual([1, 2, 3, 4, 5]);
     });
   });
