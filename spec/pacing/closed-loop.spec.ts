@@ -11,6 +11,8 @@ import {
 import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import { isQueueFullError } from '../../lib/errors/queue-full-error.js';
 import { levelOf } from '../../lib/pacing/level-of.js';
+import { aimdRate } from '../../lib/pacing/aimd-rate.js';
+import { pace } from '../../lib/pacing/pace.js';
 import { pauseWhile } from '../../lib/pacing/pause-while.js';
 import { throttleByLevel } from '../../lib/pacing/throttle-by-level.js';
 
@@ -132,6 +134,32 @@ describe('closed loop: a producer at twice the sink rate into a rejecting coordi
     expect(result.written).toBe(result.offered);
     expect(result.maxDepth).toBeLessThan(CAPACITY);
     expect(result.utilisation).toBeGreaterThan(0.85);
+  });
+
+  it('pace(aimdRate(feedback$)): nothing rejected, depth under capacity, the rate settles near the sink', async () => {
+    const rates: number[] = [];
+    const result = await runLoop((coordinator) =>
+      pace(
+        aimdRate(coordinator.feedback$, {
+          initial: 500,
+          min: 50,
+          max: 4_000,
+          increase: 100,
+          intervalMs: 100,
+          decreaseFactor: 0.5,
+        }).pipe(tap((rate) => rates.push(rate))),
+        { burst: 20 },
+      ),
+    );
+    console.log(
+      `${describeRun('pace(aimdRate)', result)}; rates ${rates.map((r) => r.toFixed(0)).join(' ')}`,
+    );
+    expect(result.rejected).toBe(0);
+    expect(result.otherErrors).toBe(0);
+    expect(result.written).toBe(result.offered);
+    expect(result.maxDepth).toBeLessThan(CAPACITY);
+    expect(Math.max(...rates)).toBeGreaterThan(1_000); // it probed above the sink rate ...
+    expect(result.utilisation).toBeGreaterThan(0.6); // ... and kept the sink mostly busy
   });
 
   it('without pacing, the same producer gets items rejected', async () => {
