@@ -4,6 +4,11 @@ import { BackpressureError } from './backpressure-error.js';
  * How a webhook delivery failed: an HTTP status that is not 2xx (`'status'`), a redirect (never
  * followed: a signed request must not be replayed to another host), no response (`'network'`), no
  * response within `timeoutMs` (`'timeout'`), or `stop()` (`'aborted'`).
+ *
+ * @example
+ * ```ts
+ * const transient: WebhookFailureKind[] = ['network', 'timeout'];
+ * ```
  */
 export type WebhookFailureKind = 'status' | 'redirect' | 'network' | 'timeout' | 'aborted';
 

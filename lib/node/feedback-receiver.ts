@@ -6,7 +6,14 @@ import { describeValue } from '../errors/backpressure-error.js';
 import { assertInteger, assertNonEmptyString, assertNumber } from '../internal/validate.js';
 import { FEEDBACK_SIGNATURE_HEADER, verifyFeedbackSignature } from '../webhook/feedback-signature.js';
 
-/** Options of {@link createFeedbackReceiver}. */
+/**
+ * Options of {@link createFeedbackReceiver}.
+ *
+ * @example
+ * ```ts
+ * createFeedbackReceiver({ secret: process.env.FEEDBACK_SECRET, maxBodyBytes: 4_096, toleranceSec: 60 });
+ * ```
+ */
 export interface FeedbackReceiverOptions {
   /** When set, requests must carry a valid `x-feedback-signature` made with it (else 401). @default undefined */
   readonly secret?: string;
@@ -16,7 +23,14 @@ export interface FeedbackReceiverOptions {
   readonly toleranceSec?: number;
 }
 
-/** A request the receiver refused, as reported on {@link FeedbackReceiver.rejected$}. */
+/**
+ * A request the receiver refused, as reported on {@link FeedbackReceiver.rejected$}.
+ *
+ * @example
+ * ```ts
+ * receiver.rejected$.subscribe(({ status, reason }: FeedbackRejection) => logger.warn({ status }, reason));
+ * ```
+ */
 export interface FeedbackRejection {
   /** The status it answered: 400, 401, 405, 413, 415 or 500. */
   readonly status: number;
@@ -24,7 +38,16 @@ export interface FeedbackRejection {
   readonly reason: string;
 }
 
-/** What {@link createFeedbackReceiver} returns. */
+/**
+ * What {@link createFeedbackReceiver} returns: a handler to mount and the events it accepts.
+ *
+ * @example
+ * ```ts
+ * const { handler, feedback$ }: FeedbackReceiver = createFeedbackReceiver();
+ * http.createServer(handler).listen(8080);
+ * feedback$.subscribe((event) => console.log(event.level));
+ * ```
+ */
 export interface FeedbackReceiver {
   /**
    * A `node:http` request listener (also an express handler: the third argument is ignored). It

@@ -4,7 +4,14 @@ import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import { toWire } from '../feedback/wire.js';
 import { assertInteger, assertNumber } from '../internal/validate.js';
 
-/** Options of {@link serveFeedbackEvents}. */
+/**
+ * Options of {@link serveFeedbackEvents}.
+ *
+ * @example
+ * ```ts
+ * serveFeedbackEvents(bus.feedback$, { heartbeatMs: 30_000, maxBufferedBytes: 256 * 1024 });
+ * ```
+ */
 export interface ServeFeedbackEventsOptions {
   /**
    * How often a comment line is sent to keep idle connections open through proxies, in ms; `0`
@@ -19,7 +26,17 @@ export interface ServeFeedbackEventsOptions {
   readonly maxBufferedBytes?: number;
 }
 
-/** A `node:http` request listener that streams feedback events, with a way to end every stream. */
+/**
+ * A `node:http` request listener that streams feedback events, with a way to end every stream.
+ *
+ * @example
+ * ```ts
+ * const events: FeedbackEventsHandler = serveFeedbackEvents(bus.feedback$);
+ * app.get('/feedback/events', events);
+ * console.log(events.connections);
+ * events.close();
+ * ```
+ */
 export interface FeedbackEventsHandler {
   (req: IncomingMessage, res: ServerResponse, next?: unknown): void;
   /** How many clients are connected now. */

@@ -12,13 +12,27 @@ import { fromHex, timingSafeEqual, toHex } from './internal/hex.js';
  */
 export const FEEDBACK_SIGNATURE_HEADER = 'x-feedback-signature';
 
-/** Options of {@link signFeedback}. */
+/**
+ * Options of {@link signFeedback}.
+ *
+ * @example
+ * ```ts
+ * const header = await signFeedback(body, secret, { now: Date.parse('2026-01-01T00:00:00Z') });
+ * ```
+ */
 export interface SignFeedbackOptions {
   /** The signing time, in epoch milliseconds; the header carries it in whole seconds. @default Date.now() */
   readonly now?: number;
 }
 
-/** Options of {@link verifyFeedbackSignature}. */
+/**
+ * Options of {@link verifyFeedbackSignature}.
+ *
+ * @example
+ * ```ts
+ * await verifyFeedbackSignature(body, header, secret, { toleranceSec: 60 }); // stricter replay window
+ * ```
+ */
 export interface VerifyFeedbackSignatureOptions {
   /**
    * How far, in seconds, the signed timestamp may be from `now` (either way) before the signature

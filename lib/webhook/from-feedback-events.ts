@@ -11,6 +11,11 @@ import { redactUrl, resolveHttpUrl } from './internal/url.js';
 /**
  * The part of the WHATWG `EventSource` that {@link fromFeedbackEvents} uses, so that a polyfill or a
  * test double can stand in.
+ *
+ * @example
+ * ```ts
+ * const source: EventSourceLike = new EventSource('/feedback/events');
+ * ```
  */
 export interface EventSourceLike {
   readonly readyState: number;
@@ -19,10 +24,24 @@ export interface EventSourceLike {
   close(): void;
 }
 
-/** A constructor of {@link EventSourceLike}s, such as the global `EventSource`. */
+/**
+ * A constructor of {@link EventSourceLike}s, such as the global `EventSource` or a polyfill's.
+ *
+ * @example
+ * ```ts
+ * fromFeedbackEvents(url, { EventSource: EventSourcePolyfill as EventSourceConstructor });
+ * ```
+ */
 export type EventSourceConstructor = new (url: string) => EventSourceLike;
 
-/** Options of {@link fromFeedbackEvents}. */
+/**
+ * Options of {@link fromFeedbackEvents}.
+ *
+ * @example
+ * ```ts
+ * fromFeedbackEvents(url, { reconnectMs: 5_000, fetch, headers: { authorization: `Bearer ${token}` } });
+ * ```
+ */
 export interface FromFeedbackEventsOptions {
   /** The wait before reconnecting after the stream drops or a connection fails, in ms. @default 1000 */
   readonly reconnectMs?: number;

@@ -16,7 +16,16 @@ import { abortableDelay } from './internal/abortable-delay.js';
 import { parseRetryAfter } from './internal/retry-after.js';
 import { redactUrl, resolveHttpUrl } from './internal/url.js';
 
-/** Options of {@link HttpFeedbackBroadcaster}. */
+/**
+ * Options of {@link HttpFeedbackBroadcaster}.
+ *
+ * @example
+ * ```ts
+ * const options: HttpFeedbackBroadcasterOptions = {
+ *   url: 'https://producers.internal/feedback', timeoutMs: 1_000, maxRetries: 5, secret,
+ * };
+ * ```
+ */
 export interface HttpFeedbackBroadcasterOptions {
   /** The endpoint that receives the POSTs; http or https (relative URLs resolve against the page in browsers). */
   readonly url: string | URL;
@@ -39,7 +48,14 @@ export interface HttpFeedbackBroadcasterOptions {
   readonly fetch?: typeof fetch;
 }
 
-/** A delivered event, as reported on {@link HttpFeedbackBroadcaster.delivered$}. */
+/**
+ * A delivered event, as reported on {@link HttpFeedbackBroadcaster.delivered$}.
+ *
+ * @example
+ * ```ts
+ * broadcaster.delivered$.subscribe(({ attempts, durationMs }) => metrics.timing('webhook', durationMs, { attempts }));
+ * ```
+ */
 export interface FeedbackDelivery {
   readonly event: FeedbackEvent;
   /** How many requests it took (1 when the first succeeded). */
@@ -50,7 +66,16 @@ export interface FeedbackDelivery {
   readonly durationMs: number;
 }
 
-/** An event that could not be delivered, as reported on {@link HttpFeedbackBroadcaster.failed$}. */
+/**
+ * An event that could not be delivered, as reported on {@link HttpFeedbackBroadcaster.failed$}.
+ *
+ * @example
+ * ```ts
+ * broadcaster.failed$.subscribe(({ event, error, superseded }) => {
+ *   if (!superseded) logger.warn({ coordinator: event.coordinatorId, kind: error.kind }, error.message);
+ * });
+ * ```
+ */
 export interface FeedbackDeliveryFailure {
   readonly event: FeedbackEvent;
   /** How many requests were made. */
@@ -116,9 +141,23 @@ const TIMEOUT = Symbol('timeout');
  * ```
  */
 export class HttpFeedbackBroadcaster {
-  /** Every delivered event, with its attempts and status. */
+  /**
+   * Every delivered event, with its attempts and status. Hot, no replay.
+   *
+   * @example
+   * ```ts
+   * broadcaster.delivered$.subscribe(({ event, status }) => console.log(event.level, status));
+   * ```
+   */
   readonly delivered$: Observable<FeedbackDelivery>;
-  /** Every event that could not be delivered, with the reason. */
+  /**
+   * Every event that could not be delivered, with the reason. Hot, no replay.
+   *
+   * @example
+   * ```ts
+   * broadcaster.failed$.subscribe(({ error }) => console.warn(error.kind, error.status));
+   * ```
+   */
   readonly failed$: Observable<FeedbackDeliveryFailure>;
 
   private readonly url: URL;
@@ -142,6 +181,10 @@ export class HttpFeedbackBroadcaster {
 
   /**
    * @throws TypeError / RangeError naming the option, for a bad option or when `fetch` is missing.
+   * @example
+   * ```ts
+   * const broadcaster = new HttpFeedbackBroadcaster({ url: 'http://127.0.0.1:8080/feedback' });
+   * ```
    */
   constructor(options: HttpFeedbackBroadcasterOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -192,24 +235,52 @@ export class HttpFeedbackBroadcaster {
     this.failed$ = this.failedSubject.asObservable();
   }
 
-  /** How many pending events were replaced by a newer one of the same coordinator before being sent. */
+  /**
+   * How many pending events were replaced by a newer one of the same coordinator before being sent.
+   *
+   * @example
+   * ```ts
+   * metrics.gauge('webhook_coalesced_total', broadcaster.coalesced);
+   * ```
+   */
   get coalesced(): number {
     return this.coalescedCount;
   }
 
-  /** How many deliveries (one per coordinator, plus direct `broadcastOne` calls) are in progress. */
+  /**
+   * How many deliveries (one per coordinator, plus direct `broadcastOne` calls) are in progress.
+   *
+   * @example
+   * ```ts
+   * if (broadcaster.inFlight > 0) console.log('a webhook request is on its way');
+   * ```
+   */
   get inFlight(): number {
     return this.inFlightCount;
   }
 
-  /** How many events are waiting for their coordinator's delivery in flight (at most one each). */
+  /**
+   * How many events are waiting for their coordinator's delivery in flight (at most one each).
+   *
+   * @example
+   * ```ts
+   * metrics.gauge('webhook_pending', broadcaster.pending);
+   * ```
+   */
   get pending(): number {
     let count = 0;
     for (const lane of this.lanes.values()) if (lane.pending !== undefined) count++;
     return count;
   }
 
-  /** Whether {@link start} subscribed and {@link stop} has not been called since. */
+  /**
+   * Whether {@link start} subscribed and {@link stop} has not been called since.
+   *
+   * @example
+   * ```ts
+   * if (!broadcaster.started) broadcaster.start(bus);
+   * ```
+   */
   get started(): boolean {
     return this.subscription !== undefined;
   }
