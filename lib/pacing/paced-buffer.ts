@@ -17,7 +17,14 @@ import type { Dropped } from '../queue/bounded-queue.js';
  */
 export type BufferOverflow = 'error' | 'drop-oldest' | 'drop-newest';
 
-/** All {@link BufferOverflow} strategies, for validation and docs. */
+/**
+ * All {@link BufferOverflow} strategies, for validation and docs.
+ *
+ * @example
+ * ```ts
+ * const overflow = BUFFER_OVERFLOW_STRATEGIES.includes(env.OVERFLOW) ? env.OVERFLOW : 'error';
+ * ```
+ */
 export const BUFFER_OVERFLOW_STRATEGIES: readonly BufferOverflow[] = Object.freeze([
   'error',
   'drop-oldest',

@@ -31,7 +31,14 @@ export interface RateScale {
   readonly hard?: number;
 }
 
-/** The default {@link RateScale}: the Python pipeline's (ok 1.0, soft 0.5, hard 0.0). */
+/**
+ * The default {@link RateScale}: the Python pipeline's (ok 1.0, soft 0.5, hard 0.0).
+ *
+ * @example
+ * ```ts
+ * new RateController({ rate: 100, scale: { ...DEFAULT_RATE_SCALE, soft: 0.25 } });
+ * ```
+ */
 export const DEFAULT_RATE_SCALE: Readonly<Required<RateScale>> = Object.freeze({ ok: 1, soft: 0.5, hard: 0 });
 
 /**
@@ -142,6 +149,10 @@ export class RateController {
    * Sets the level; the effective rate changes at once (tokens earned so far are kept).
    *
    * @throws TypeError for a value that is not a level.
+   * @example
+   * ```ts
+   * bus.subscribe((event) => controller.setLevel(event.level));
+   * ```
    */
   setLevel(level: BackpressureLevel): void {
     this.currentLevel = checkLevel('level', level);
@@ -152,6 +163,10 @@ export class RateController {
    * Sets the base rate (values per second at `ok`), e.g. from `aimdRate`.
    *
    * @throws RangeError unless `rate` is a finite number `> 0`.
+   * @example
+   * ```ts
+   * aimdRate(coordinator.feedback$).subscribe((rate) => controller.setRate(rate));
+   * ```
    */
   setRate(rate: number): void {
     this.base = assertPositiveNumber('rate', rate);
@@ -163,6 +178,12 @@ export class RateController {
    * coordinators, as `levelOf(feedback$)`). If the stream errors (or emits something that is not a
    * level or an event), `rate$` errors and so does every `pace(controller)`: the controller is
    * then failed for good. Unsubscribe the returned subscription to stop following.
+   *
+   * @example
+   * ```ts
+   * const following = controller.follow(worstLevel(bars.level$, quotes.level$));
+   * following.unsubscribe(); // the rate stays at the last level's
+   * ```
    */
   follow(levels$: Observable<BackpressureLevel | FeedbackEvent>): Subscription {
     assertObservable('levels$', levels$);
@@ -182,12 +203,27 @@ export class RateController {
     });
   }
 
-  /** Takes a token if one is available now; for callers that pace themselves (no buffering). */
+  /**
+   * Takes a token if one is available now; for callers that pace themselves (no buffering).
+   *
+   * @example
+   * ```ts
+   * if (controller.tryAcquire()) await coordinator.submit(row);
+   * else await sleep(controller.msUntilAvailable());
+   * ```
+   */
   tryAcquire(): boolean {
     return this.bucket.take(this.scheduler.now());
   }
 
-  /** Milliseconds until a token is available (0: now; `Infinity`: the rate is 0). */
+  /**
+   * Milliseconds until a token is available (0: now; `Infinity`: the rate is 0).
+   *
+   * @example
+   * ```ts
+   * const waitMs = controller.msUntilAvailable(); // e.g. 4 at 250 values a second, just after one
+   * ```
+   */
   msUntilAvailable(): number {
     const wait = this.bucket.wait(this.scheduler.now());
     return wait === 'pause' ? Number.POSITIVE_INFINITY : wait;
