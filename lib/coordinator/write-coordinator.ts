@@ -68,6 +68,14 @@ interface Batch<T> {
   controller: AbortController | null;
 }
 
+/** A level change (or a change of its cause) waiting to be emitted. */
+interface PendingLevel {
+  readonly previousLevel: BackpressureLevel;
+  readonly level: BackpressureLevel;
+  readonly reason: FeedbackReason | null;
+  readonly queueSize: number;
+}
+
 /** A failed attempt (the error may be any value, `undefined` included). */
 class Failure {
   constructor(readonly error: unknown) {}
@@ -191,15 +199,16 @@ export class WriteCoordinator<T> implements AsyncDisposable {
   private flushAll = false;
 
   // Levels: `depthLevel` follows the depth (hysteresis included) even while the breaker holds the
-  // published level at 'hard'. `emittedLevel` is what subscribers last saw.
+  // level at 'hard'. Changes are emitted through `pending`, in order; `reportedDepth` and
+  // `emittedLevel` are what subscribers have seen, given to new subscribers so that they never get
+  // a value ahead of the changes still to be emitted.
   private depthSeen = 0;
   private depthLevel: BackpressureLevel = 'ok';
-  private emittedLevel: BackpressureLevel = 'ok';
   private circuitHolding = false;
-  private forcedReason: FeedbackReason | null = null;
-  private depthPending = false;
-  private notifying = false;
-  private dirty = false;
+  private reportedDepth = 0;
+  private emittedLevel: BackpressureLevel = 'ok';
+  private readonly pending: (number | PendingLevel)[] = [];
+  private emitting = false;
 
   private readonly depthSubject = new Subject<number>();
   private readonly levelSubject = new Subject<BackpressureLevel>();
@@ -302,7 +311,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
 
     this.depth$ = new Observable<number>((subscriber) => {
       const subscription = this.depthSubject.subscribe(subscriber);
-      if (!subscription.closed) subscriber.next(this.queue.length + this.inFlight);
+      if (!subscription.closed) subscriber.next(this.reportedDepth);
       return subscription;
     });
     this.level$ = new Observable<BackpressureLevel>((subscriber) => {
@@ -607,65 +616,95 @@ export class WriteCoordinator<T> implements AsyncDisposable {
 
   /**
    * Called after every operation that may change the depth. Hot path: a comparison, a `nextLevel`
-   * call and a few flag checks; emitting costs nothing when nobody listens.
+   * call and a few flag checks; nothing is allocated or emitted when nobody listens and the level
+   * stays the same.
    */
   private depthChanged(): void {
     const depth = this.queue.length + this.inFlight;
     if (depth === this.depthSeen) return;
     this.depthSeen = depth;
+    const previous = this.circuitHolding ? 'hard' : this.depthLevel;
     this.depthLevel = nextLevel(this.depthLevel, depth / this.capacity, this.watermarks);
-    if (this.depthSubject.observed) this.depthPending = true;
-    if (this.depthPending || this.notifying || this.level !== this.emittedLevel) this.notify();
-  }
-
-  /**
-   * Emits pending depth and level changes. Re-entrant calls (a subscriber that submits) only mark
-   * the state dirty, and the outer loop emits the latest values, so subscribers never see an older
-   * level after a newer one.
-   */
-  private notify(): void {
-    if (this.notifying) {
-      this.dirty = true;
+    const level = this.circuitHolding ? 'hard' : this.depthLevel;
+    const observed = this.depthSubject.observed;
+    if (this.emitting) {
+      // Re-entrant: queue behind the emission in progress.
+      if (observed) this.pending.push(depth);
+      if (level !== previous) {
+        this.pending.push(this.levelChange(previous, level, reasonForTransition(previous, level)));
+      }
       return;
     }
-    this.notifying = true;
-    try {
-      do {
-        this.dirty = false;
-        if (this.depthPending) {
-          this.depthPending = false;
-          this.depthSubject.next(this.depthSeen);
-        }
-        const level = this.level;
-        const forced = this.forcedReason;
-        if (level !== this.emittedLevel || forced !== null) {
-          const previous = this.emittedLevel;
-          this.emittedLevel = level;
-          this.forcedReason = null;
-          if (level !== previous) this.levelSubject.next(level);
-          this.publish(previous, level, forced ?? reasonForTransition(previous, level));
-        }
-      } while (this.dirty || this.depthPending);
-    } finally {
-      this.notifying = false;
+    if (level === previous) {
+      this.reportedDepth = depth;
+      if (observed) this.emitDepth(depth);
+      return;
     }
+    if (observed) this.pending.push(depth);
+    this.pending.push(this.levelChange(previous, level, reasonForTransition(previous, level)));
+    this.emitPending();
   }
 
-  private publish(
+  /** Emits one depth change with nothing else pending (the common case), then whatever it caused. */
+  private emitDepth(depth: number): void {
+    this.emitting = true;
+    try {
+      this.depthSubject.next(depth);
+    } finally {
+      this.emitting = false;
+    }
+    if (this.pending.length > 0) this.emitPending();
+  }
+
+  private levelChange(
     previousLevel: BackpressureLevel,
     level: BackpressureLevel,
     reason: FeedbackReason | null,
-  ): void {
+  ): PendingLevel {
+    return { previousLevel, level, reason, queueSize: this.queue.length + this.inFlight };
+  }
+
+  /**
+   * Emits queued changes in the order they happened. A subscriber that submits from inside an
+   * emission (a re-entrant change) only queues its changes; they are emitted, each of them, once the
+   * current emission has reached every subscriber. So subscribers see every depth and level in
+   * order, and each event's `previousLevel` is the level of the event before.
+   */
+  private emitPending(): void {
+    if (this.emitting) return;
+    this.emitting = true;
+    const pending = this.pending;
+    try {
+      for (let i = 0; i < pending.length; i++) {
+        const change = pending[i]!;
+        if (typeof change === 'number') {
+          this.reportedDepth = change;
+          this.depthSubject.next(change);
+        } else {
+          this.emittedLevel = change.level;
+          if (change.level !== change.previousLevel) this.levelSubject.next(change.level);
+          this.publish(change);
+        }
+      }
+    } finally {
+      pending.length = 0;
+      this.emitting = false;
+      // Changes nobody observed while emitting were not queued; the depth now is what a new
+      // subscriber should get.
+      this.reportedDepth = this.queue.length + this.inFlight;
+    }
+  }
+
+  private publish(change: PendingLevel): void {
     if (this.bus === null && !this.feedbackSubject.observed) return;
-    const queueSize = this.queue.length + this.inFlight;
     const event = createFeedbackEvent({
       coordinatorId: this.id,
-      level,
-      previousLevel,
-      queueSize,
+      level: change.level,
+      previousLevel: change.previousLevel,
+      queueSize: change.queueSize,
       capacity: this.capacity,
-      utilization: clampUtilization(queueSize / this.capacity),
-      reason,
+      utilization: clampUtilization(change.queueSize / this.capacity),
+      reason: change.reason,
       source: this.source,
       ts: this.scheduler.now(),
     });
@@ -675,15 +714,17 @@ export class WriteCoordinator<T> implements AsyncDisposable {
 
   private onCircuitState(state: CircuitState): void {
     // Opening holds the level at 'hard' through half-open (a re-open after a failed probe is the same
-    // cause and publishes nothing new); closing returns to the depth's own level.
+    // cause and publishes nothing new); closing returns to the depth's own level. Both publish an
+    // event even when the level does not change: the cause did.
     if (state === 'open' && !this.circuitHolding) {
+      const previous = this.depthLevel;
       this.circuitHolding = true;
-      this.forcedReason = 'circuit_open';
-      this.notify();
+      this.pending.push(this.levelChange(previous, 'hard', 'circuit_open'));
+      this.emitPending();
     } else if (state === 'closed' && this.circuitHolding) {
       this.circuitHolding = false;
-      this.forcedReason = 'circuit_closed';
-      this.notify();
+      this.pending.push(this.levelChange('hard', this.depthLevel, 'circuit_closed'));
+      this.emitPending();
     }
   }
 

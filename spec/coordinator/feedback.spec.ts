@@ -172,20 +172,36 @@ describe('WriteCoordinator feedback', () => {
       expect(offered).toBe(8);
     });
 
-    it('stays consistent when a subscriber submits from inside an emission', async () => {
+    it('emits every change in order when a subscriber submits from inside an emission', async () => {
       const coordinator = make<number>({ sink: gatedSink().write, capacity: 10 });
+      const depths: number[] = [];
       const levels: BackpressureLevel[] = [];
       const events: FeedbackEvent[] = [];
       coordinator.feedback$.subscribe((e) => events.push(e));
       coordinator.depth$.subscribe((d) => {
         if (d === 4) void coordinator.submitMany([100, 101, 102, 103]);
       });
+      coordinator.depth$.subscribe((d) => depths.push(d));
       coordinator.level$.subscribe((l) => levels.push(l));
       await coordinator.submitMany(range(4));
       expect(coordinator.health().queueSize).toBe(8);
-      expect(levels).toEqual(['ok', 'hard']);
-      expect(levels.at(-1)).toBe(coordinator.level);
-      for (let i = 1; i < events.length; i++) expect(events[i]!.previousLevel).toBe(events[i - 1]!.level);
+      expect(depths).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(levels).toEqual(['ok', 'soft', 'hard']);
+      expect(events.map((e) => [e.previousLevel, e.level, e.queueSize])).toEqual([
+        ['ok', 'soft', 5],
+        ['soft', 'hard', 8],
+      ]);
+    });
+
+    it('gives a late subscriber the depth it has reached', async () => {
+      const coordinator = make<number>({ sink: gatedSink().write, capacity: 10 });
+      coordinator.level$.subscribe((l) => {
+        if (l === 'soft') void coordinator.submit(99);
+      });
+      await coordinator.submitMany(range(5));
+      const depths: number[] = [];
+      coordinator.depth$.subscribe((d) => depths.push(d));
+      expect(depths).toEqual([6]);
     });
 
     it('complete when the coordinator stops', async () => {
