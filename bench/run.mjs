@@ -1,138 +1,183 @@
-// `npm run bench [-- --quick] [-- --only=throughput,levels]`: runs the scenarios against their peers
-// in one process, prints markdown tables with ratios, and writes bench/results/latest.json (a quick
-// run writes bench/results/quick.json, which is not committed). Needs `npm run build` first.
+// `npm run bench [-- --quick] [-- --only=throughput,feedback,levels,latency,memory,loop]`: runs the
+// scenarios against their peers, prints markdown tables with ratios, and writes
+// bench/results/latest.json (a quick or partial run writes bench/results/quick.json, not committed).
+// Needs the ESM build (`npm run bench` builds first). Each scenario runs in a fresh Node process
+// (with --expose-gc), so that one scenario's JIT state and garbage do not weigh on the next.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { table } from './harness.mjs';
-import * as throughput from './scenarios/throughput.mjs';
-import * as feedbackOverhead from './scenarios/feedback-overhead.mjs';
-import * as levelDerivation from './scenarios/level-derivation.mjs';
-import * as transitionLatency from './scenarios/transition-latency.mjs';
-import * as memory from './scenarios/memory.mjs';
-import * as closedLoop from './scenarios/closed-loop.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
-const SCENARIOS = [throughput, feedbackOverhead, levelDerivation, transitionLatency, memory, closedLoop];
-
-// The memory scenario needs global.gc(); rather than fail, re-run ourselves with the flag.
-if (typeof globalThis.gc !== 'function') {
-  const child = spawnSync(
-    process.execPath,
-    ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)],
-    {
-      stdio: 'inherit',
-    },
-  );
-  process.exit(child.status ?? 1);
-}
+const SCENARIOS = [
+  ['throughput', './scenarios/throughput.mjs'],
+  ['feedback', './scenarios/feedback-overhead.mjs'],
+  ['levels', './scenarios/level-derivation.mjs'],
+  ['latency', './scenarios/transition-latency.mjs'],
+  ['memory', './scenarios/memory.mjs'],
+  ['loop', './scenarios/closed-loop.mjs'],
+];
 
 const args = process.argv.slice(2);
+const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const quick = args.includes('--quick');
-const onlyArg = args.find((a) => a.startsWith('--only='));
-const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : null;
-const outArg = args.find((a) => a.startsWith('--out='));
-const out = outArg
-  ? outArg.slice('--out='.length)
-  : join(here, 'results', quick || only ? 'quick.json' : 'latest.json');
+const only = option('only')?.split(',') ?? null;
+// --dist=<dir> points at another ESM build (e.g. one being profiled); default dist/esm.
+const dist = resolve(option('dist') ?? join(root, 'dist', 'esm'));
+const entry = join(dist, 'index.js');
 
-// --dist=<dir> points at another build of the ESM output (e.g. a copy being profiled).
-const distArg = args.find((a) => a.startsWith('--dist='));
-const entry = distArg
-  ? join(process.cwd(), distArg.slice('--dist='.length), 'index.js')
-  : join(root, 'dist', 'esm', 'index.js');
-if (!existsSync(entry)) {
-  console.error(
-    `${relative(process.cwd(), entry)} is missing: run \`npm run build\` (or \`npm run bench\`, which builds).`,
-  );
-  process.exit(1);
+const child = option('child');
+if (child !== undefined) {
+  await runChild(child, option('child-out'));
+} else {
+  await runAll();
 }
-const lib = await import(entry);
 
-const cpuModel = (() => {
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('model name'));
-    return line ? line.split(':')[1].trim() : cpus()[0]?.model;
-  } catch {
-    return cpus()[0]?.model;
-  }
-})();
-const machine = {
-  cpus: cpus().length,
-  cpuModel,
-  memoryGiB: +(totalmem() / 1024 ** 3).toFixed(1),
-  node: process.version,
-  platform: `${process.platform} ${process.arch}`,
-};
-const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
-
-console.log(
-  `# rxjs-backpressure ${version} benchmarks${quick ? ' (QUICK: reduced counts and durations)' : ''}`,
-);
-console.log(
-  `\n${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}`,
-);
-console.log(`started ${new Date().toISOString()}`);
-
-const started = performance.now();
-const results = {};
-const targets = [];
-for (const scenario of SCENARIOS) {
-  if (only && !only.includes(scenario.id)) continue;
-  console.log(`\n## ${scenario.title}\n`);
-  const t0 = performance.now();
+/** In a child process: runs one scenario and writes its result as JSON. */
+async function runChild(id, out) {
+  const [, path] = SCENARIOS.find(([name]) => name === id);
+  const scenario = await import(path);
+  const lib = await import(entry);
   let result;
   try {
     result = await scenario.run({ lib, quick, log: (line) => console.log(line) });
   } catch (error) {
-    console.log(`FAILED: ${error?.stack ?? error}`);
-    results[scenario.id] = { error: String(error?.message ?? error) };
-    targets.push({ scenario: scenario.id, text: `${scenario.id} ran`, measured: 'error', pass: false });
-    continue;
+    result = { error: String(error?.stack ?? error) };
   }
-  if (result.note) console.log(`${result.note}\n`);
-  for (const t of result.tables) {
-    if (t.caption) console.log(`${t.caption}\n`);
-    console.log(table(t.headers, t.rows));
-    console.log('');
+  writeFileSync(out, JSON.stringify({ title: scenario.title, ...result }));
+  // Timers a scenario left behind (a pacing operator's clock) must not keep the child alive.
+  process.exit(0);
+}
+
+async function runAll() {
+  if (unknownScenarios().length > 0) {
+    console.error(
+      `unknown scenario(s): ${unknownScenarios().join(', ')}; known: ${SCENARIOS.map(([id]) => id).join(', ')}`,
+    );
+    process.exit(2);
   }
-  for (const line of result.footnotes ?? []) console.log(line);
-  const seconds = (performance.now() - t0) / 1000;
-  console.log(`(${seconds.toFixed(1)} s)`);
-  results[scenario.id] = {
-    title: scenario.title,
-    note: result.note,
-    tables: result.tables,
-    data: result.data,
-    seconds,
+  if (!existsSync(entry)) {
+    console.error(
+      `${relative(process.cwd(), entry)} is missing: run \`npm run build\` (or \`npm run bench\`, which builds).`,
+    );
+    process.exit(1);
+  }
+  const out = option('out') ?? join(here, 'results', quick || only ? 'quick.json' : 'latest.json');
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpuModel(),
+    memoryGiB: +(totalmem() / 1024 ** 3).toFixed(1),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
   };
-  for (const t of result.targets) targets.push({ scenario: scenario.id, ...t });
-}
-
-if (targets.length > 0) {
-  console.log('\n## Targets (issue 6)\n');
-  console.log(
-    table(
-      ['scenario', 'target', 'measured', 'met'],
-      targets.map((t) => [t.scenario, t.text, t.measured, t.pass ? 'yes' : 'NO']),
-    ),
+  const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+  const rxjsVersion = JSON.parse(
+    readFileSync(join(root, 'node_modules', 'rxjs', 'package.json'), 'utf8'),
+  ).version;
+  const peers = Object.fromEntries(
+    ['p-queue', 'fastq', 'tinybench'].map((name) => [
+      name,
+      JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version,
+    ]),
   );
-}
-const durationSeconds = (performance.now() - started) / 1000;
-console.log(`\ntotal ${durationSeconds.toFixed(1)} s`);
 
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(
-  out,
-  JSON.stringify(
-    { version, date: new Date().toISOString(), quick, only, machine, durationSeconds, results, targets },
-    null,
-    2,
-  ) + '\n',
-);
-console.log(`wrote ${relative(process.cwd(), out)}`);
+  console.log(
+    `# rxjs-backpressure ${version} benchmarks${quick ? ' (QUICK: reduced counts and durations)' : ''}`,
+  );
+  console.log(
+    `\n${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}; ` +
+      `rxjs ${rxjsVersion}, p-queue ${peers['p-queue']}, fastq ${peers.fastq}, tinybench ${peers.tinybench}`,
+  );
+  console.log(`started ${new Date().toISOString()}`);
+
+  const started = performance.now();
+  const scratch = mkdtempSync(join(tmpdir(), 'rxbp-bench-'));
+  const results = {};
+  const targets = [];
+  for (const [id] of SCENARIOS) {
+    if (only && !only.includes(id)) continue;
+    const t0 = performance.now();
+    const resultFile = join(scratch, `${id}.json`);
+    const childArgs = [
+      '--expose-gc',
+      fileURLToPath(import.meta.url),
+      `--child=${id}`,
+      `--child-out=${resultFile}`,
+      `--dist=${dist}`,
+    ];
+    if (quick) childArgs.push('--quick');
+    const run = spawnSync(process.execPath, childArgs, { stdio: ['ignore', 'inherit', 'inherit'] });
+    const seconds = (performance.now() - t0) / 1000;
+    let result;
+    try {
+      result = JSON.parse(readFileSync(resultFile, 'utf8'));
+    } catch {
+      result = { error: `the child process ended with status ${run.status} and no result` };
+    }
+    console.log(`\n## ${result.title ?? id}\n`);
+    if (result.error) {
+      console.log(`FAILED: ${result.error}`);
+      results[id] = { error: result.error, seconds };
+      targets.push({ scenario: id, text: `${id} runs`, measured: 'error', pass: false });
+      continue;
+    }
+    if (result.note) console.log(`${result.note}\n`);
+    for (const t of result.tables) {
+      if (t.caption) console.log(`${t.caption}\n`);
+      console.log(table(t.headers, t.rows));
+      console.log('');
+    }
+    for (const line of result.footnotes ?? []) console.log(`${line}\n`);
+    console.log(`(${seconds.toFixed(1)} s)`);
+    results[id] = { ...result, seconds };
+    for (const t of result.targets) targets.push({ scenario: id, ...t });
+  }
+  rmSync(scratch, { recursive: true, force: true });
+
+  if (targets.length > 0) {
+    console.log('\n## Targets (issue 6)\n');
+    console.log(
+      table(
+        ['scenario', 'target', 'measured', 'met'],
+        targets.map((t) => [t.scenario, t.text, t.measured, t.pass ? 'yes' : 'NO']),
+      ),
+    );
+  }
+  const durationSeconds = (performance.now() - started) / 1000;
+  console.log(`\ntotal ${durationSeconds.toFixed(1)} s`);
+
+  mkdirSync(dirname(out), { recursive: true });
+  const report = {
+    version,
+    date: new Date().toISOString(),
+    quick,
+    only,
+    machine,
+    rxjs: rxjsVersion,
+    peers,
+    durationSeconds,
+    results,
+    targets,
+  };
+  writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
+  console.log(`wrote ${relative(process.cwd(), out)}`);
+}
+
+function unknownScenarios() {
+  return (only ?? []).filter((id) => !SCENARIOS.some(([name]) => name === id));
+}
+
+function cpuModel() {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
+    if (line) return line.split(':')[1].trim();
+  } catch {
+    // not Linux: fall through
+  }
+  return cpus()[0]?.model ?? 'unknown CPU';
+}
