@@ -330,7 +330,8 @@ export class HttpFeedbackBroadcaster {
 
   /**
    * Delivers one event now, with retries, outside the per-coordinator coalescing (and reported on
-   * `delivered$` / `failed$` like the others). Never rejects.
+   * `delivered$` / `failed$` like the others). Delivery failures resolve `false`; the promise
+   * rejects only with a TypeError when `event` is not an object.
    *
    * @returns `true` only when a 2xx response came back.
    * @example
@@ -340,6 +341,9 @@ export class HttpFeedbackBroadcaster {
    * ```
    */
   broadcastOne(event: FeedbackEvent): Promise<boolean> {
+    if (typeof event !== 'object' || event === null) {
+      return Promise.reject(new TypeError(`event must be a FeedbackEvent, found ${describeValue(event)}`));
+    }
     return this.deliver(event, () => false);
   }
 
@@ -355,7 +359,12 @@ export class HttpFeedbackBroadcaster {
     this.lanes.set(id, fresh);
     // Start after the publisher returns: even building the first request must not delay it, and
     // the rest of a synchronous burst coalesces into the lane meanwhile.
-    queueMicrotask(() => void this.drain(id, fresh));
+    queueMicrotask(() => {
+      this.drain(id, fresh).catch(() => {
+        // Only a malformed event (not built by createFeedbackEvent) can get here; drop its lane.
+        if (this.lanes.get(id) === fresh) this.lanes.delete(id);
+      });
+    });
   }
 
   private async drain(id: string, lane: Lane): Promise<void> {

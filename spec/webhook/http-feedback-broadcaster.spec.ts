@@ -8,6 +8,7 @@ import { verifyFeedbackSignature } from '../../lib/webhook/feedback-signature.js
 import { FeedbackBus } from '../../lib/feedback/feedback-bus.js';
 import { createFeedbackEvent, type FeedbackEvent } from '../../lib/feedback/feedback-event.js';
 import { BoundedQueue } from '../../lib/queue/bounded-queue.js';
+import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import { toFeedbackEvents } from '../../lib/levels/to-feedback-events.js';
 import { isWebhookDeliveryError } from '../../lib/errors/webhook-delivery-error.js';
 import type { BackpressureLevel } from '../../lib/levels/backpressure-level.js';
@@ -473,6 +474,45 @@ describe('HttpFeedbackBroadcaster', () => {
       expect(broadcaster.pending).toBe(0);
     });
 
+    it('does not slow a WriteCoordinator publishing on the bus, even with an endpoint that never answers', async () => {
+      server = await startTestServer(() => {
+        /* never answers */
+      });
+      const run = async (withBroadcaster: boolean): Promise<{ ms: number; events: number }> => {
+        const bus = new FeedbackBus();
+        let events = 0;
+        bus.subscribe(() => void events++);
+        const local = withBroadcaster
+          ? new HttpFeedbackBroadcaster({ url: server!.url, timeoutMs: 10_000 }).start(bus)
+          : undefined;
+        const coordinator = new WriteCoordinator<number>({
+          id: 'db',
+          capacity: 100,
+          workers: 1,
+          batchSize: 50,
+          flushIntervalMs: 1,
+          bus,
+          sink: () => sleep(1),
+        });
+        coordinator.start();
+        const t0 = performance.now();
+        for (let i = 0; i < 5_000; i++) await coordinator.submit(i);
+        await coordinator.stop({ drain: true });
+        const ms = performance.now() - t0;
+        local?.stop();
+        return { ms, events };
+      };
+      const baseline = await run(false);
+      const measured = await run(true);
+
+      expect(measured.events).toBeGreaterThan(10);
+      expect(measured.ms).toBeLessThan(baseline.ms * 3 + 500);
+      console.log(
+        `coordinator, 5000 submits: ${measured.ms.toFixed(0)} ms with a hanging webhook, ` +
+          `${baseline.ms.toFixed(0)} ms without; ${measured.events} events`,
+      );
+    });
+
     it('stop() aborts the request in flight, drops what is pending and unsubscribes', async () => {
       let closedByClient = false;
       server = await startTestServer((req) => {
@@ -563,6 +603,11 @@ describe('HttpFeedbackBroadcaster', () => {
       [{ url: 'http://h/', fetch: 'nope' }, /fetch must be a function/],
     ])('rejects %p', (options, message) => {
       expect(() => new HttpFeedbackBroadcaster(options as never)).toThrow(message);
+    });
+
+    it('rejects broadcastOne with a TypeError for something that is not an event', async () => {
+      broadcaster = new HttpFeedbackBroadcaster({ url: 'http://127.0.0.1:9/feedback' });
+      await expect(broadcaster.broadcastOne(null as never)).rejects.toThrow(/event must be a FeedbackEvent/);
     });
 
     it('redacts the query string from error messages', async () => {
