@@ -1,5 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
-import { NEVER } from 'rxjs';
+import { NEVER, of } from 'rxjs';
 import { worstLevel } from '../../lib/pacing/worst-level.js';
 import type { BackpressureLevel } from '../../lib/levels/backpressure-level.js';
 import { LEVEL_VALUES as L } from '../../lib/testing/level-values.js';
@@ -55,6 +55,18 @@ describe('worstLevel', () => {
       expectSubscriptions(a.subscriptions).toBe('^----!');
       expectSubscriptions(b.subscriptions).toBe('^----!');
     });
+  });
+
+  it('combines synchronous inputs as they arrive', () => {
+    const levels: BackpressureLevel[] = [];
+    let completed = false;
+    worstLevel(of<BackpressureLevel>('soft'), of<BackpressureLevel>('hard', 'ok')).subscribe({
+      next: (level) => levels.push(level),
+      complete: () => (completed = true),
+    });
+    // The first input is already 'soft' when the second starts, at 'ok'.
+    expect(levels).toEqual(['soft', 'hard', 'soft']);
+    expect(completed).toBe(true);
   });
 
   it("emits 'ok' and completes with no inputs", () => {
