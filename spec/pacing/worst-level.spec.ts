@@ -60,7 +60,7 @@ describe('worstLevel', () => {
   it('combines synchronous inputs as they arrive', () => {
     const levels: BackpressureLevel[] = [];
     let completed = false;
-    worstLevel(of<BackpressureLevel>('soft'), of<BackpressureLevel>('hard', 'ok')).subscribe({
+    worstLevel(of<BackpressureLevel>('soft'), of<BackpressureLevel[]>('hard', 'ok')).subscribe({
       next: (level) => levels.push(level),
       complete: () => (completed = true),
     });
