@@ -404,7 +404,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
    * ```
    */
   async submitMany(items: Iterable<T>, options?: SubmitOptions): Promise<void> {
-    if (items === null || typeof (items as Partial<Iterable<T>>)[Symbol.iterator] !== 'function') {
+    if (items === null || items === undefined || typeof items[Symbol.iterator] !== 'function') {
       throw new TypeError(`items must be iterable, found ${describeValue(items)}`);
     }
     for (const item of items) {
@@ -773,6 +773,8 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     this.seqOut += items.length;
     this.inFlight += items.length;
     this.needMark = true;
+    // Drop the marks of items just taken, so that the marks never outnumber the queued items.
+    this.headDeadline();
     const batch: Batch<T> = { items, takenAt: now, attempts: 0, settled: false, controller: null };
     this.batches.add(batch);
     if (queue.length > 0) {
@@ -794,7 +796,11 @@ export class WriteCoordinator<T> implements AsyncDisposable {
       this.headMarkAt = this.markTimes[this.markHead]!;
       this.markHead++;
     }
-    if (this.markHead > 1024 && this.markHead * 2 > seqs.length) {
+    if (this.markHead >= seqs.length) {
+      seqs.length = 0;
+      this.markTimes.length = 0;
+      this.markHead = 0;
+    } else if (this.markHead > 1024 && this.markHead * 2 > seqs.length) {
       this.markSeqs = seqs.slice(this.markHead);
       this.markTimes = this.markTimes.slice(this.markHead);
       this.markHead = 0;

@@ -149,6 +149,9 @@ describe('WriteCoordinator options', () => {
 
   it('rejects submitMany of something not iterable', async () => {
     const coordinator = new WriteCoordinator<number>({ sink, bus: null });
+    await expect(coordinator.submitMany(undefined as unknown as number[])).rejects.toThrow(
+      'items must be iterable, found undefined',
+    );
     await expect(coordinator.submitMany(5 as unknown as number[])).rejects.toThrow(
       'items must be iterable, found number 5',
     );

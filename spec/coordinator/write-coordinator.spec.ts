@@ -1,3 +1,4 @@
+import { asyncScheduler, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import type { WriteRecord } from '../../lib/coordinator/write-record.js';
 import { MemoryDeadLetterQueue } from '../../lib/dead-letter/memory-dead-letter-queue.js';
@@ -136,6 +137,52 @@ describe('WriteCoordinator', () => {
         expect(latency).toBeLessThan(500);
       }
       expect(sink.items).toEqual([0, 1, 2]);
+    });
+
+    it('times the flush with the given scheduler', async () => {
+      const delays: number[] = [];
+      const scheduler: SchedulerLike = {
+        now: () => asyncScheduler.now(),
+        schedule: (
+          work: (this: SchedulerAction<unknown>, state?: unknown) => void,
+          ms?: number,
+          state?: unknown,
+        ) => {
+          delays.push(ms ?? 0);
+          return asyncScheduler.schedule(work, ms, state);
+        },
+      };
+      const sink = new RecordingSink<number>();
+      const coordinator = make<number>({
+        sink: sink.write,
+        flushIntervalMs: 30,
+        scheduler,
+        writeTimeoutMs: 1_234,
+      });
+      coordinator.start();
+      await coordinator.submit(1);
+      await waitFor(() => sink.items.length === 1, 1_000);
+      expect(delays[0]).toBe(30);
+      expect(delays).toContain(1_234);
+    });
+
+    it('keeps flushing partial batches on time while the queue never empties', async () => {
+      const sink = new RecordingSink<number>(() => delay(15));
+      const coordinator = make<number>({ sink: sink.write, workers: 1, batchSize: 50, flushIntervalMs: 40 });
+      coordinator.start();
+      const accepted = new Map<number, number>();
+      for (const i of range(60)) {
+        accepted.set(i, Date.now());
+        await coordinator.submit(i);
+        await delay(3);
+      }
+      await waitFor(() => sink.items.length === 60, 3_000);
+      // Every item was written within a flush interval plus one write (and generous slack).
+      sink.batches.forEach((batch, n) => {
+        const writtenAt = sink.calls[n]!.at;
+        for (const item of batch) expect(writtenAt - accepted.get(item)!).toBeLessThan(40 + 15 + 150);
+      });
+      expect(sink.batches.length).toBeGreaterThan(1);
     });
 
     it('queues items submitted before start and writes them once started', async () => {
