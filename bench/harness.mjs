@@ -107,3 +107,29 @@ export function table(headers, rows) {
     ...cells.slice(1).map(line),
   ].join('\n');
 }
+
+/** One scenario's section of the report, as markdown lines (used by run.mjs and report.mjs). */
+export function formatScenario(id, result) {
+  const lines = [`## ${result.title ?? id}`, ''];
+  if (result.error) return [...lines, `FAILED: ${result.error}`];
+  if (result.note) lines.push(result.note, '');
+  for (const t of result.tables) {
+    if (t.caption) lines.push(t.caption, '');
+    lines.push(table(t.headers, t.rows), '');
+  }
+  for (const line of result.footnotes ?? []) lines.push(line, '');
+  if (result.seconds !== undefined) lines.push(`(${result.seconds.toFixed(1)} s)`);
+  return lines;
+}
+
+/** The targets table, as markdown lines. */
+export function formatTargets(targets) {
+  return [
+    '## Targets (issue 6)',
+    '',
+    table(
+      ['scenario', 'target', 'measured', 'met'],
+      targets.map((t) => [t.scenario, t.text, t.measured, t.pass ? 'yes' : 'NO']),
+    ),
+  ];
+}

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { table } from './harness.mjs';
+import { formatScenario, formatTargets } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -117,35 +117,20 @@ async function runAll() {
     } catch {
       result = { error: `the child process ended with status ${run.status} and no result` };
     }
-    console.log(`\n## ${result.title ?? id}\n`);
+    console.log('');
     if (result.error) {
-      console.log(`FAILED: ${result.error}`);
+      console.log(formatScenario(id, result).join('\n'));
       results[id] = { error: result.error, seconds };
       targets.push({ scenario: id, text: `${id} runs`, measured: 'error', pass: false });
       continue;
     }
-    if (result.note) console.log(`${result.note}\n`);
-    for (const t of result.tables) {
-      if (t.caption) console.log(`${t.caption}\n`);
-      console.log(table(t.headers, t.rows));
-      console.log('');
-    }
-    for (const line of result.footnotes ?? []) console.log(`${line}\n`);
-    console.log(`(${seconds.toFixed(1)} s)`);
+    console.log(formatScenario(id, { ...result, seconds }).join('\n'));
     results[id] = { ...result, seconds };
     for (const t of result.targets) targets.push({ scenario: id, ...t });
   }
   rmSync(scratch, { recursive: true, force: true });
 
-  if (targets.length > 0) {
-    console.log('\n## Targets (issue 6)\n');
-    console.log(
-      table(
-        ['scenario', 'target', 'measured', 'met'],
-        targets.map((t) => [t.scenario, t.text, t.measured, t.pass ? 'yes' : 'NO']),
-      ),
-    );
-  }
+  if (targets.length > 0) console.log(`\n${formatTargets(targets).join('\n')}`);
   const durationSeconds = (performance.now() - started) / 1000;
   console.log(`\ntotal ${durationSeconds.toFixed(1)} s`);
 
