@@ -119,10 +119,14 @@ export function createFeedbackReceiver(options: FeedbackReceiverOptions = {}): F
       refuse(res, 415, `expected content-type application/json, found ${describeValue(contentType)}`);
       return;
     }
-    const preRead = preReadBody(req);
+    let preRead = preReadBody(req);
+    // Any typed-array view (a Buffer, possibly from another realm) counts as raw bytes.
+    if (ArrayBuffer.isView(preRead) && !(preRead instanceof Uint8Array)) {
+      preRead = new Uint8Array(preRead.buffer, preRead.byteOffset, preRead.byteLength);
+    }
     let raw: Uint8Array | undefined;
     let parsed: unknown;
-    if (preRead !== undefined && !(preRead instanceof Uint8Array) && typeof preRead !== 'string') {
+    if (preRead !== undefined && !ArrayBuffer.isView(preRead) && typeof preRead !== 'string') {
       if (secret !== undefined) {
         refuse(
           res,
@@ -135,7 +139,7 @@ export function createFeedbackReceiver(options: FeedbackReceiverOptions = {}): F
       parsed = preRead;
     } else {
       if (preRead !== undefined) {
-        raw = typeof preRead === 'string' ? new TextEncoder().encode(preRead) : preRead;
+        raw = typeof preRead === 'string' ? new TextEncoder().encode(preRead) : (preRead as Uint8Array);
         if (raw.length > maxBodyBytes) {
           refuse(res, 413, `expected a body of at most ${maxBodyBytes} bytes, found ${raw.length}`);
           return;

@@ -214,6 +214,14 @@ export class HttpFeedbackBroadcaster {
         throw new TypeError(`headers["${name}"] must be a string, found ${describeValue(value)}`);
       }
     }
+    try {
+      new Headers(headers);
+    } catch (error) {
+      throw new TypeError(
+        `headers must hold valid HTTP header names and values: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
     this.headers = { ...headers };
     if (fetchOption !== undefined) {
       assertFunction('fetch', fetchOption);
@@ -290,7 +298,8 @@ export class HttpFeedbackBroadcaster {
    * `coordinator.feedback$`). The listener only records the event and returns, so the publisher is
    * never delayed. Calling it again with the same source does nothing.
    *
-   * @throws Error when already started on another source (call `stop()` first).
+   * @throws Error when already started on another source (call `stop()` first); TypeError when
+   *   `source` is neither a bus nor an Observable.
    * @example
    * ```ts
    * broadcaster.start(coordinator.feedback$);
@@ -300,6 +309,11 @@ export class HttpFeedbackBroadcaster {
     if (this.subscription !== undefined) {
       if (this.source === source) return this;
       throw new Error('HttpFeedbackBroadcaster is already started on another source: call stop() first');
+    }
+    if (typeof (source as { subscribe?: unknown } | null)?.subscribe !== 'function') {
+      throw new TypeError(
+        `source must be a FeedbackBus or an Observable of feedback events, found ${describeValue(source)}`,
+      );
     }
     this.source = source;
     const listener = (event: FeedbackEvent): void => this.enqueue(event);

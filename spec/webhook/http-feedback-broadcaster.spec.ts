@@ -601,8 +601,17 @@ describe('HttpFeedbackBroadcaster', () => {
       [{ url: 'http://h/', secret: '' }, /secret must be a non-empty string/],
       [{ url: 'http://h/', headers: { a: 1 } }, /headers\["a"\] must be a string/],
       [{ url: 'http://h/', fetch: 'nope' }, /fetch must be a function/],
+      [{ url: 'http://h/', headers: { 'bad name': 'v' } }, /headers must hold valid HTTP header names/],
+      [{ url: 'http://h/', headers: null }, /headers must be an object/],
+      [null, /options must be an object with a url/],
     ])('rejects %p', (options, message) => {
       expect(() => new HttpFeedbackBroadcaster(options as never)).toThrow(message);
+    });
+
+    it('rejects a start() source that is neither a bus nor an Observable', () => {
+      broadcaster = new HttpFeedbackBroadcaster({ url: 'http://127.0.0.1:9/feedback' });
+      expect(() => broadcaster!.start({} as never)).toThrow(/source must be a FeedbackBus or an Observable/);
+      expect(broadcaster.started).toBe(false);
     });
 
     it('rejects broadcastOne with a TypeError for something that is not an event', async () => {
