@@ -2,7 +2,7 @@
 // rejects when full, paced through the coordinator's own feedback. Run after `npm run build`:
 //   node examples/closed-loop.mjs
 // It runs the same producer twice, paced and unpaced, and prints what each run cost.
-import { interval, lastValueFrom, mergeMap, range, take, tap } from 'rxjs';
+import { interval, lastValueFrom, mergeMap, range, take } from 'rxjs';
 import { WriteCoordinator, isQueueFullError, levelOf, throttleByLevel } from '../dist/esm/index.js';
 
 const SINK_MS_PER_ITEM = 1; // the "database" writes 1 000 items a second
@@ -36,7 +36,6 @@ async function run(paced) {
   coordinator.start();
 
   let rejected = 0;
-  const submissions = [];
   const producer$ = interval(10).pipe(
     take(TICKS),
     mergeMap((tick) => range(tick * 20, 20)),
@@ -53,17 +52,16 @@ async function run(paced) {
   await lastValueFrom(
     producer$.pipe(
       pacing,
-      tap((item) =>
-        submissions.push(
-          coordinator.submit(item).catch((error) => {
-            if (isQueueFullError(error)) rejected++;
-            else throw error;
-          }),
-        ),
+      // Submit as values come out (mergeMap calls submit at once; concatMap would be too late).
+      mergeMap((item) =>
+        coordinator.submit(item).catch((error) => {
+          if (isQueueFullError(error)) rejected++;
+          else throw error;
+        }),
       ),
     ),
+    { defaultValue: undefined },
   );
-  await Promise.all(submissions);
   const report = await coordinator.stop({ drain: true });
   depth.unsubscribe();
   level.unsubscribe();

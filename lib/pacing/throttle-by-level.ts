@@ -48,7 +48,7 @@ export interface ThrottleByLevelOptions<T> extends PacingBufferOptions<T> {
  * ```ts
  * rows$.pipe(
  *   throttleByLevel(coordinator.level$, { ok: 0, soft: 20, hard: 'pause' }),
- *   concatMap((row) => coordinator.submit(row)),
+ *   mergeMap((row) => coordinator.submit(row)),
  * ).subscribe();
  * ```
  */

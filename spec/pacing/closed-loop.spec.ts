@@ -66,24 +66,23 @@ async function runLoop(
   let offered = 0;
   let rejected = 0;
   let otherErrors = 0;
-  const submissions: Promise<void>[] = [];
   await lastValueFrom(
     interval(TICK_MS).pipe(
       take(TICKS),
       mergeMap((tick) => range(tick * ITEMS_PER_TICK, ITEMS_PER_TICK)),
       tap(() => offered++),
       pacing(coordinator),
-      tap((item) => {
-        submissions.push(
-          coordinator.submit(item).catch((error: unknown) => {
-            if (isQueueFullError(error)) rejected++;
-            else otherErrors++;
-          }),
-        );
-      }),
+      // Submit synchronously as values are released (mergeMap calls submit at once; concatMap
+      // would call it a microtask later and hold the values itself, out of the operator's reach).
+      mergeMap((item) =>
+        coordinator.submit(item).catch((error: unknown) => {
+          if (isQueueFullError(error)) rejected++;
+          else otherErrors++;
+        }),
+      ),
     ),
+    { defaultValue: undefined },
   );
-  await Promise.all(submissions);
   const report = await coordinator.stop({ drain: true, timeoutMs: 15_000 });
   depthSubscription.unsubscribe();
   const spanMs = lastWriteEnd - (firstWriteAt ?? lastWriteEnd);
