@@ -1,4 +1,4 @@
-import { Observable, Subject, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import { type Observable, Subject, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import type { BackpressureLevel } from '../levels/backpressure-level.js';
 import { nextLevel, resolveWatermarks, type ResolvedWatermarks } from '../levels/watermarks.js';
 import {
@@ -33,6 +33,7 @@ import {
 } from '../dead-letter/dead-letter-record.js';
 import { MemoryDeadLetterQueue } from '../dead-letter/memory-dead-letter-queue.js';
 import type { SinkFunction } from './sink.js';
+import { Multicast } from './multicast.js';
 import type { SubmitOptions, WriteCoordinatorOptions } from './write-coordinator-options.js';
 import type { CoordinatorHealth, CoordinatorState } from './coordinator-health.js';
 import type { StopOptions, StopReport } from './stop-report.js';
@@ -210,8 +211,8 @@ export class WriteCoordinator<T> implements AsyncDisposable {
   private readonly pending: (number | PendingLevel)[] = [];
   private emitting = false;
 
-  private readonly depthSubject = new Subject<number>();
-  private readonly levelSubject = new Subject<BackpressureLevel>();
+  private readonly depthSubject = new Multicast<number>();
+  private readonly levelSubject = new Multicast<BackpressureLevel>();
   private readonly feedbackSubject = new Subject<FeedbackEvent>();
   private readonly errorsSubject = new Subject<CoordinatorErrorReport<T>>();
   private readonly writesSubject = new Subject<WriteRecord>();
@@ -309,16 +310,8 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     this.source = source;
     this.queue = new Deque<T>(Math.min(this.capacity, 1024));
 
-    this.depth$ = new Observable<number>((subscriber) => {
-      const subscription = this.depthSubject.subscribe(subscriber);
-      if (!subscription.closed) subscriber.next(this.reportedDepth);
-      return subscription;
-    });
-    this.level$ = new Observable<BackpressureLevel>((subscriber) => {
-      const subscription = this.levelSubject.subscribe(subscriber);
-      if (!subscription.closed) subscriber.next(this.emittedLevel);
-      return subscription;
-    });
+    this.depth$ = this.depthSubject.asObservable(() => this.reportedDepth);
+    this.level$ = this.levelSubject.asObservable(() => this.emittedLevel);
     this.feedback$ = this.feedbackSubject.asObservable();
     this.errors$ = this.errorsSubject.asObservable();
     this.writes$ = this.writesSubject.asObservable();

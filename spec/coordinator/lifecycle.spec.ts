@@ -170,6 +170,30 @@ describe('WriteCoordinator lifecycle', () => {
       });
     });
 
+    it('ends the wait on an open breaker at once', async () => {
+      const deadLetter = new MemoryDeadLetterQueue<number>();
+      const coordinator = make<number>({
+        sink: () => {
+          throw new RetryableError('service busy');
+        },
+        flushIntervalMs: 0,
+        workers: 2,
+        circuitBreaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 },
+        retry: { maxAttempts: 10, initialBackoffMs: 1, jitter: false },
+        deadLetter,
+      });
+      coordinator.start();
+      await coordinator.submitMany(range(5));
+      await waitFor(() => coordinator.health().circuitState === 'open', 1_000);
+      await delay(10);
+      const started = Date.now();
+      const report = await coordinator.stop({ drain: false, timeoutMs: 5_000 });
+      expect(Date.now() - started).toBeLessThan(500);
+      expect(report).toMatchObject({ drained: false, written: 0, deadLettered: 5 });
+      expect(deadLetter.records.every((r) => r.reason === 'shutdown')).toBe(true);
+      expect(coordinator.health()).toMatchObject({ queueSize: 0, inFlight: 0 });
+    });
+
     it('dead-letters at once a batch waiting on backoff', async () => {
       const coordinator = make<number>({
         sink: () => {
