@@ -182,6 +182,17 @@ describe('pace', () => {
       });
     });
 
+    it('keeps the last level when a followed stream completes', () => {
+      testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+        const controller = new RateController({ rate: 500, scheduler: testScheduler });
+        const level = cold('s|', L);
+        controller.follow(level);
+        const source = hot('  -(abc)-------|');
+        expectObservable(source.pipe(pace(controller))).toBe('-a---b---c---|');
+        expectSubscriptions(level.subscriptions).toBe('^!');
+      });
+    });
+
     it('errors every paced stream when a followed stream errors', () => {
       testScheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
         const controller = new RateController({ rate: 100, scheduler: testScheduler });

@@ -59,6 +59,16 @@ describe('pacedInterval', () => {
       });
     });
 
+    it('resumes at the soft period when hard falls to soft', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        const level = cold('h---s', L);
+        expectObservable(
+          pacedInterval(level, { soft: 3, hard: 'pause' }, testScheduler),
+          '^----------!',
+        ).toBe('----a--b--c', T);
+      });
+    });
+
     it('keeps the rhythm after a pause shorter than a period', () => {
       testScheduler.run(({ cold, expectObservable }) => {
         const level = cold('-h-o', L);
