@@ -67,6 +67,8 @@ interface Batch<T> {
   settled: boolean;
   /** The running attempt's controller, so that `stop` can abort it. */
   controller: AbortController | null;
+  /** Ends this batch's waits on backoff and on the breaker; created on the first wait. */
+  waitController: AbortController | null;
 }
 
 /** A level change (or a change of its cause) waiting to be emitted. */
@@ -220,7 +222,8 @@ export class WriteCoordinator<T> implements AsyncDisposable {
 
   private stopPromise: Promise<StopReport> | null = null;
   private noRetries = false;
-  private readonly retryAbort = new AbortController();
+  /** Set once stop ends the waits on backoff and on the breaker; the error they end with. */
+  private waitsEnded: CoordinatorClosedError | null = null;
   private drainResolve: (() => void) | null = null;
   private readonly pendingPuts = new Set<Promise<void>>();
   private readonly unsaved: DeadLetterRecord<T>[] = [];
@@ -768,7 +771,14 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     this.needMark = true;
     // Drop the marks of items just taken, so that the marks never outnumber the queued items.
     this.headDeadline();
-    const batch: Batch<T> = { items, takenAt: now, attempts: 0, settled: false, controller: null };
+    const batch: Batch<T> = {
+      items,
+      takenAt: now,
+      attempts: 0,
+      settled: false,
+      controller: null,
+      waitController: null,
+    };
     this.batches.add(batch);
     if (queue.length > 0) {
       if (queue.length >= this.batchSize || this.flushAll || this.flushIntervalMs === 0) {
@@ -832,7 +842,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
         permit = breaker.tryAcquire();
         if (permit === null) {
           try {
-            permit = await breaker.acquire(this.retryAbort.signal);
+            permit = await breaker.acquire(this.waitSignal(batch));
           } catch (reason) {
             if (!batch.settled) this.finish(batch, 'shutdown', lastError ?? reason);
             return;
@@ -881,7 +891,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
         this.finish(batch, 'shutdown', error);
         return;
       }
-      const waited = await this.sleep(this.retryPolicy.backoffMs(batch.attempts));
+      const waited = await this.sleep(this.retryPolicy.backoffMs(batch.attempts), this.waitSignal(batch));
       if (batch.settled) return;
       if (!waited) {
         this.finish(batch, 'shutdown', error);
@@ -947,9 +957,28 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     }
   }
 
-  /** Waits `ms`; resolves `false` at once when stop ends retries. */
-  private sleep(ms: number): Promise<boolean> {
-    const signal = this.retryAbort.signal;
+  /**
+   * The signal that ends a batch's waits (backoff, breaker) at stop. One controller per waiting
+   * batch rather than one shared signal, so that many workers waiting at once do not pile listeners
+   * onto a single AbortSignal (Node warns past 10).
+   */
+  private waitSignal(batch: Batch<T>): AbortSignal {
+    if (batch.waitController === null) {
+      batch.waitController = new AbortController();
+      if (this.waitsEnded !== null) batch.waitController.abort(this.waitsEnded);
+    }
+    return batch.waitController.signal;
+  }
+
+  /** Ends every wait on backoff or on the breaker, now and from now on. */
+  private endWaits(reason: CoordinatorClosedError): void {
+    if (this.waitsEnded !== null) return;
+    this.waitsEnded = reason;
+    for (const batch of this.batches) batch.waitController?.abort(reason);
+  }
+
+  /** Waits `ms`; resolves `false` at once when `signal` aborts. */
+  private sleep(ms: number, signal: AbortSignal): Promise<boolean> {
     if (signal.aborted) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       let timer: Subscription | undefined = undefined;
@@ -1092,7 +1121,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
       this.noRetries = true;
       this.deadLetterQueued(closed);
       // Batches waiting on backoff or on the breaker are not writes in progress: they go now.
-      this.retryAbort.abort(closed);
+      this.endWaits(closed);
       this.wakeAll();
     }
 
@@ -1133,7 +1162,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
   /** At the stop timeout: abort what is in flight and dead-letter everything left, at once. */
   private giveUp(reason: CoordinatorClosedError): void {
     this.noRetries = true;
-    this.retryAbort.abort(reason);
+    this.endWaits(reason);
     for (const batch of [...this.batches]) {
       const controller = batch.controller;
       this.finish(batch, 'shutdown', reason);
@@ -1146,7 +1175,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     this.stateCode = STOPPED;
     this.flushTimer?.unsubscribe();
     this.flushTimer = null;
-    if (!this.retryAbort.signal.aborted) this.retryAbort.abort(reason);
+    this.endWaits(reason);
     this.breakerSubscription?.unsubscribe();
     this.breaker?.dispose(reason);
     this.wakeAll();

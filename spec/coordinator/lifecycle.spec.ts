@@ -194,6 +194,33 @@ describe('WriteCoordinator lifecycle', () => {
       expect(coordinator.health()).toMatchObject({ queueSize: 0, inFlight: 0 });
     });
 
+    it('ends the waits of many workers without piling listeners on one signal', async () => {
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on('warning', onWarning);
+      try {
+        const coordinator = make<number>({
+          sink: () => {
+            throw new RetryableError('busy');
+          },
+          flushIntervalMs: 0,
+          batchSize: 1,
+          workers: 16,
+          circuitBreaker: false,
+          retry: { initialBackoffMs: 5_000, maxBackoffMs: 5_000, jitter: false },
+        });
+        coordinator.start();
+        await coordinator.submitMany(range(16));
+        await waitFor(() => coordinator.health().writeErrors === 16, 1_000);
+        const report = await coordinator.stop({ drain: false });
+        await delay(10);
+        expect(report.deadLettered).toBe(16);
+        expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
+
     it('dead-letters at once a batch waiting on backoff', async () => {
       const coordinator = make<number>({
         sink: () => {
