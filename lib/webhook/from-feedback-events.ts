@@ -106,6 +106,14 @@ export function fromFeedbackEvents(
     else if (typeof globalThis.fetch === 'function') fetchFn = globalThis.fetch.bind(globalThis);
     else throw new TypeError('fetch must be given: expected a global EventSource or fetch, found neither');
   }
+  try {
+    new Headers(headers);
+  } catch (error) {
+    throw new TypeError(
+      `headers must hold valid HTTP header names and values: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
   const displayUrl = redactUrl(endpoint);
 
   return new Observable<FeedbackEvent>((subscriber) => {

@@ -260,5 +260,8 @@ describe('fromFeedbackEvents', () => {
     expect(() => fromFeedbackEvents('ws://x/events')).toThrow(/url must be an http: or https: URL/);
     expect(() => fromFeedbackEvents('http://x/', { reconnectMs: -1 })).toThrow(/reconnectMs/);
     expect(() => fromFeedbackEvents('http://x/', { fetch: 1 as never })).toThrow(/fetch must be a function/);
+    expect(() => fromFeedbackEvents('http://x/', { headers: { 'a b': 'c' } })).toThrow(
+      /headers must hold valid/,
+    );
   });
 });
