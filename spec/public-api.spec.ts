@@ -1,0 +1,106 @@
+import * as core from '../lib/index.js';
+import * as testing from '../lib/testing/index.js';
+import * as webhook from '../lib/webhook/index.js';
+import * as node from '../lib/node/index.js';
+
+// Pins every entry point's runtime export list: adding or removing a public name must be a
+// deliberate change to this file (and to CHANGELOG.md). Types are checked by the compiler instead.
+const sorted = (entry: object) => Object.keys(entry).sort();
+
+describe('public API', () => {
+  it("pins 'rxjs-backpressure'", () => {
+    expect(sorted(core)).toEqual([
+      'BACKPRESSURE_LEVELS',
+      'BUFFER_OVERFLOW_STRATEGIES',
+      'BackpressureError',
+      'BoundedQueue',
+      'BufferOverflowError',
+      'CircuitBreaker',
+      'CoordinatorClosedError',
+      'DEFAULT_RATE_SCALE',
+      'DEFAULT_WATERMARKS',
+      'FeedbackBus',
+      'FeedbackFormatError',
+      'FeedbackListenerError',
+      'MemoryDeadLetterQueue',
+      'OVERFLOW_STRATEGIES',
+      'QueueClosedError',
+      'QueueFullError',
+      'QueueTimeoutError',
+      'RateController',
+      'RetryPolicy',
+      'WriteCoordinator',
+      'WriteTimeoutError',
+      'aimdRate',
+      'compareLevels',
+      'createFeedbackEvent',
+      'defaultIsRetryable',
+      'feedbackBus',
+      'fromWire',
+      'isBackpressureError',
+      'isBackpressureLevel',
+      'isBufferOverflowError',
+      'isCoordinatorClosedError',
+      'isFeedbackFormatError',
+      'isFeedbackListenerError',
+      'isQueueClosedError',
+      'isQueueFullError',
+      'isQueueTimeoutError',
+      'isWriteTimeoutError',
+      'levelOf',
+      'maxLevel',
+      'nextLevel',
+      'pace',
+      'pacedInterval',
+      'pauseWhile',
+      'reasonForTransition',
+      'resolveWatermarks',
+      'throttleByLevel',
+      'toBackpressureLevel',
+      'toErrorSummary',
+      'toFeedbackEvents',
+      'toRetryPolicy',
+      'toWire',
+      'worstLevel',
+    ]);
+  });
+
+  it("pins 'rxjs-backpressure/testing'", () => {
+    expect(sorted(testing)).toEqual([
+      'DIGIT_VALUES',
+      'FakeDepthQueue',
+      'LEVEL_VALUES',
+      'createTestScheduler',
+      'levelsOf',
+    ]);
+  });
+
+  it("pins 'rxjs-backpressure/webhook'", () => {
+    expect(sorted(webhook)).toEqual([
+      'FEEDBACK_SIGNATURE_HEADER',
+      'FeedbackStreamError',
+      'HttpFeedbackBroadcaster',
+      'WebhookDeliveryError',
+      'fromFeedbackEvents',
+      'isFeedbackStreamError',
+      'isWebhookDeliveryError',
+      'signFeedback',
+      'verifyFeedbackSignature',
+    ]);
+  });
+
+  it("pins 'rxjs-backpressure/node'", () => {
+    expect(sorted(node)).toEqual([
+      'FileDeadLetterQueue',
+      'coordinatorOptionsFromEnv',
+      'createFeedbackReceiver',
+      'serveFeedbackEvents',
+    ]);
+  });
+
+  it('gives every exported class and function of the core entry a name', () => {
+    for (const [name, value] of Object.entries(core)) {
+      if (typeof value === 'function') expect(value.name).toBe(name);
+    }
+  });
+});
