@@ -100,7 +100,7 @@ export async function verifyFeedbackSignature(
 ): Promise<boolean> {
   try {
     if (typeof header !== 'string' || typeof secret !== 'string' || secret.length === 0) return false;
-    if (typeof body !== 'string' && !(body instanceof Uint8Array)) return false;
+    if (typeof body !== 'string' && !ArrayBuffer.isView(body)) return false;
     const { toleranceSec = 300, now = Date.now() } = options ?? {};
     if (!(toleranceSec >= 0) || !Number.isFinite(now)) return false;
     const parsed = parseSignatureHeader(header);
@@ -133,7 +133,11 @@ export function importHmacKey(secret: string): Promise<CryptoKey> {
 /** @internal HMAC-SHA256 of `"<t>." + body`. */
 export async function hmac(key: CryptoKey, t: number, body: string | Uint8Array): Promise<Uint8Array> {
   const prefix = encoder.encode(`${t}.`);
-  const bytes = typeof body === 'string' ? encoder.encode(body) : body;
+  // Any typed-array view counts, even from another realm (a Node Buffer seen from a vm or iframe).
+  const bytes =
+    typeof body === 'string'
+      ? encoder.encode(body)
+      : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   const message = new Uint8Array(prefix.length + bytes.length);
   message.set(prefix, 0);
   message.set(bytes, prefix.length);
