@@ -4,7 +4,7 @@
 // Needs the ESM build (`npm run bench` builds first). Each scenario runs in a fresh Node process
 // (with --expose-gc), so that one scenario's JIT state and garbage do not weigh on the next.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,20 @@ async function runAll() {
     );
     process.exit(1);
   }
+  // Children import a private copy of the build, so that a rebuild of dist/ during the run (another
+  // terminal, a watcher) cannot pull it from under them. It lives under node_modules/.cache so that
+  // `import 'rxjs'` still resolves from it.
+  const snapshots = join(root, 'node_modules', '.cache', 'rxjs-backpressure-bench');
+  mkdirSync(snapshots, { recursive: true });
+  const snapshot = mkdtempSync(join(snapshots, 'esm-'));
+  cpSync(dist, snapshot, { recursive: true });
+  if (!existsSync(join(snapshot, 'package.json')) || !existsSync(join(snapshot, 'index.js'))) {
+    rmSync(snapshot, { recursive: true, force: true });
+    console.error(
+      `${relative(process.cwd(), dist)} is incomplete (a build in progress?): run \`npm run build\` again.`,
+    );
+    process.exit(1);
+  }
   const out = option('out') ?? join(here, 'results', quick || only ? 'quick.json' : 'latest.json');
   const machine = {
     cpus: cpus().length,
@@ -106,7 +120,7 @@ async function runAll() {
       fileURLToPath(import.meta.url),
       `--child=${id}`,
       `--child-out=${resultFile}`,
-      `--dist=${dist}`,
+      `--dist=${snapshot}`,
     ];
     if (quick) childArgs.push('--quick');
     const run = spawnSync(process.execPath, childArgs, { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -129,6 +143,7 @@ async function runAll() {
     for (const t of result.targets) targets.push({ scenario: id, ...t });
   }
   rmSync(scratch, { recursive: true, force: true });
+  rmSync(snapshot, { recursive: true, force: true });
 
   if (targets.length > 0) console.log(`\n${formatTargets(targets).join('\n')}`);
   const durationSeconds = (performance.now() - started) / 1000;

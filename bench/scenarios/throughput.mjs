@@ -8,7 +8,7 @@ export const title = '1. Throughput: one `await` per item, bounded at 10 000';
 
 export async function run({ lib, quick, log }) {
   const n = quick ? 200_000 : 1_000_000;
-  const rounds = quick ? 3 : 7;
+  const rounds = quick ? 3 : 9;
   const variants = [
     { name: 'WriteCoordinator', run: () => runCoordinator(lib, n, 'listener'), ours: true },
     { name: 'p-queue', run: () => runPQueue(n) },
