@@ -50,9 +50,9 @@ export interface FromFeedbackEventsOptions {
    * proxy. @default globalThis.fetch, used only when there is no global EventSource
    */
   readonly fetch?: typeof fetch;
-  /** Use this `EventSource` implementation. @default globalThis.EventSource, unless `fetch` is given */
+  /** Use this `EventSource` implementation. @default globalThis.EventSource, unless `fetch` or `headers` is given */
   readonly EventSource?: EventSourceConstructor;
-  /** Headers for the fetch reader (an `EventSource` cannot send any). @default {} */
+  /** Headers to send; given any, the fetch reader is used (an `EventSource` cannot send them). @default {} */
   readonly headers?: Readonly<Record<string, string>>;
   /** Schedules the reconnection waits. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
@@ -97,9 +97,11 @@ export function fromFeedbackEvents(
   if (fetchOption !== undefined) assertFunction('fetch', fetchOption);
   if (eventSourceOption !== undefined) assertFunction('EventSource', eventSourceOption);
   const globalEventSource = (globalThis as { EventSource?: EventSourceConstructor }).EventSource;
+  // An EventSource cannot send headers: asking for headers (or a fetch) selects the fetch reader.
+  const wantsFetch = fetchOption !== undefined || Object.keys(headers).length > 0;
   const EventSourceImpl =
     eventSourceOption ??
-    (fetchOption === undefined && typeof globalEventSource === 'function' ? globalEventSource : undefined);
+    (!wantsFetch && typeof globalEventSource === 'function' ? globalEventSource : undefined);
   let fetchFn: typeof fetch | undefined;
   if (EventSourceImpl === undefined) {
     if (fetchOption !== undefined) fetchFn = fetchOption;

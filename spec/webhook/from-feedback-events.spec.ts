@@ -121,16 +121,29 @@ describe('fromFeedbackEvents', () => {
       expect(FakeEventSource.instances[0]!.closed).toBe(true);
     });
 
-    it('uses the global EventSource when there is one and no fetch is given', () => {
+    it('uses the global EventSource when there is one and no fetch or headers are given', () => {
       const globals = globalThis as { EventSource?: unknown };
       const previous = globals.EventSource;
       globals.EventSource = FakeEventSource;
+      const fetchCalls: unknown[] = [];
+      const fakeFetch = (input: unknown): Promise<Response> => {
+        fetchCalls.push(input);
+        return new Promise<Response>(() => undefined);
+      };
       try {
         subscription = fromFeedbackEvents('http://127.0.0.1:1/events').subscribe();
         expect(FakeEventSource.instances).toHaveLength(1);
+        subscription.unsubscribe();
+        subscription = fromFeedbackEvents('http://127.0.0.1:1/events', { fetch: fakeFetch }).subscribe();
+        subscription.unsubscribe();
+        subscription = fromFeedbackEvents('http://127.0.0.1:1/events', {
+          headers: { authorization: 'Bearer t' },
+        }).subscribe();
       } finally {
         globals.EventSource = previous;
       }
+      expect(FakeEventSource.instances).toHaveLength(1);
+      expect(fetchCalls).toHaveLength(1);
     });
   });
 
