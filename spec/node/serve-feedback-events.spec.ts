@@ -199,8 +199,9 @@ describe('serveFeedbackEvents', () => {
     res.pause();
     await waitFor(() => handler!.connections === 1);
 
-    // About 250 bytes an event; socket buffers absorb some, the rest waits in the response.
-    for (let i = 0; i < 20_000 && handler.connections > 0; i++) feedback.next(event(i));
+    // About 250 bytes an event; socket buffers absorb some (bounded: 50 MB at most), the rest waits
+    // in the response until the limit is crossed.
+    for (let i = 0; i < 200_000 && handler.connections > 0; i++) feedback.next(event(i));
 
     expect(handler.connections).toBe(0);
     expect(feedback.observed).toBe(false);
