@@ -32,7 +32,7 @@ import {
   type DeadLetterRecord,
 } from '../dead-letter/dead-letter-record.js';
 import { MemoryDeadLetterQueue } from '../dead-letter/memory-dead-letter-queue.js';
-import type { SinkFunction } from './sink.js';
+import type { SinkFunction, WriteContext } from './sink.js';
 import { Multicast } from './multicast.js';
 import type { SubmitOptions, WriteCoordinatorOptions } from './write-coordinator-options.js';
 import type { CoordinatorHealth, CoordinatorState } from './coordinator-health.js';
@@ -65,8 +65,8 @@ interface Batch<T> {
   attempts: number;
   /** Written or dead-lettered; set once, by the worker or by `stop` giving up. */
   settled: boolean;
-  /** The running attempt's controller, so that `stop` can abort it. */
-  controller: AbortController | null;
+  /** The running attempt, so that `stop` can abort it. */
+  running: AttemptContext | null;
   /** Ends this batch's waits on backoff and on the breaker; created on the first wait. */
   waitController: AbortController | null;
 }
@@ -77,6 +77,37 @@ interface PendingLevel {
   readonly level: BackpressureLevel;
   readonly reason: FeedbackReason | null;
   readonly queueSize: number;
+}
+
+/**
+ * The context of one write attempt. Its signal is created on first read, so that a sink that never
+ * looks at it (a synchronous in-memory sink) costs no AbortController per batch; aborting before or
+ * after the read is the same for the sink.
+ */
+class AttemptContext implements WriteContext {
+  /** Called on abort while the coordinator waits for this attempt. */
+  onAbort: ((reason: unknown) => void) | null = null;
+  private controller: AbortController | null = null;
+  private aborted = false;
+  private reason: unknown = undefined;
+
+  constructor(readonly attempt: number) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === null) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.onAbort?.(reason);
+  }
 }
 
 /** A failed attempt (the error may be any value, `undefined` included). */
@@ -776,7 +807,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
       takenAt: now,
       attempts: 0,
       settled: false,
-      controller: null,
+      running: null,
       waitController: null,
     };
     this.batches.add(batch);
@@ -905,35 +936,33 @@ export class WriteCoordinator<T> implements AsyncDisposable {
    * an abort, even when the sink ignores its signal.
    */
   private attempt(batch: Batch<T>): Failure | undefined | Promise<Failure | undefined> {
-    const controller = new AbortController();
-    batch.controller = controller;
+    const context = new AttemptContext(batch.attempts);
+    batch.running = context;
     let result: unknown;
     try {
-      result = this.write(batch.items, { signal: controller.signal, attempt: batch.attempts });
+      result = this.write(batch.items, context);
     } catch (error) {
-      batch.controller = null;
+      batch.running = null;
       return new Failure(error);
     }
     if (!isPromiseLike(result)) {
-      batch.controller = null;
+      batch.running = null;
       return undefined;
     }
     const pending = result;
     return new Promise<Failure | undefined>((resolve) => {
-      const signal = controller.signal;
       let done = false;
       const settle = (value: Failure | undefined): void => {
         if (done) return;
         done = true;
         timer.unsubscribe();
-        signal.removeEventListener('abort', onAbort);
-        batch.controller = null;
+        context.onAbort = null;
+        batch.running = null;
         resolve(value);
       };
-      const onAbort = (): void => settle(new Failure(signal.reason));
-      signal.addEventListener('abort', onAbort, { once: true });
+      context.onAbort = (reason) => settle(new Failure(reason));
       const timer = this.scheduler.schedule(
-        () => controller.abort(new WriteTimeoutError(this.writeTimeoutMs)),
+        () => context.abort(new WriteTimeoutError(this.writeTimeoutMs)),
         this.writeTimeoutMs,
       );
       try {
@@ -1164,9 +1193,9 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     this.noRetries = true;
     this.endWaits(reason);
     for (const batch of [...this.batches]) {
-      const controller = batch.controller;
+      const running = batch.running;
       this.finish(batch, 'shutdown', reason);
-      controller?.abort(reason);
+      running?.abort(reason);
     }
     this.deadLetterQueued(reason);
   }

@@ -5,7 +5,15 @@ import type { WriteRecord } from '../../lib/coordinator/write-record.js';
 import { MemoryDeadLetterQueue } from '../../lib/dead-letter/memory-dead-letter-queue.js';
 import type { DeadLetterRecord } from '../../lib/dead-letter/dead-letter-record.js';
 import { isWriteTimeoutError } from '../../lib/errors/write-timeout-error.js';
-import { FatalError, RecordingSink, RetryableError, expectBalanced, range, waitFor } from './helpers.js';
+import {
+  FatalError,
+  RecordingSink,
+  RetryableError,
+  delay,
+  expectBalanced,
+  range,
+  waitFor,
+} from './helpers.js';
 
 const live: WriteCoordinator<unknown>[] = [];
 function make<T>(options: WriteCoordinatorOptions<T>): WriteCoordinator<T> {
@@ -114,6 +122,23 @@ describe('WriteCoordinator retries', () => {
       attempts: 2,
       error: { name: 'WriteTimeoutError' },
     });
+  });
+
+  it('gives an aborted signal to a sink that reads it only after the timeout', async () => {
+    const seen: { aborted: boolean; timeout: boolean }[] = [];
+    const coordinator = make<number>({
+      sink: async (_batch, context) => {
+        await delay(60);
+        seen.push({ aborted: context.signal.aborted, timeout: isWriteTimeoutError(context.signal.reason) });
+      },
+      writeTimeoutMs: 20,
+      retry: { maxAttempts: 1 },
+    });
+    coordinator.start();
+    await coordinator.submit(1);
+    await waitFor(() => seen.length === 1, 2_000);
+    expect(seen).toEqual([{ aborted: true, timeout: true }]);
+    expect(coordinator.health()).toMatchObject({ written: 0, deadLettered: 1 });
   });
 
   it('treats a write timeout as retryable even when the classifier says no', async () => {
