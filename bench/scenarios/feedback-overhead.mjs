@@ -15,7 +15,8 @@ export async function run({ lib, quick }) {
     };
   }
   const n = quick ? 200_000 : 1_000_000;
-  const rounds = quick ? 3 : 9;
+  const warmup = quick ? 2 : 1;
+  const rounds = 9;
   // The first two decide the target; the others take the full set apart to show what costs.
   const variants = [
     { name: 'bus: null, no subscribers', tracking: 'none' },
@@ -25,11 +26,16 @@ export async function run({ lib, quick }) {
     { name: 'depth$ only (bus: null)', tracking: 'depth$ only' },
   ];
   const events = {};
-  const samples = await interleave(variants, rounds, async (v) => {
-    const result = await runCoordinator(lib, n, v.tracking);
-    events[v.name] = result.events;
-    return result.value;
-  });
+  const samples = await interleave(
+    variants,
+    rounds,
+    async (v) => {
+      const result = await runCoordinator(lib, n, v.tracking);
+      events[v.name] = result.events;
+      return result.value;
+    },
+    { warmup },
+  );
   const base = samples.get(variants[0].name);
   const full = samples.get(variants[1].name);
   const baseRate = n / (median(base) / 1000);
@@ -53,7 +59,7 @@ export async function run({ lib, quick }) {
     ];
   });
   return {
-    note: `${fmtInt(n)} items per run, ${rounds} interleaved rounds; overhead = 1 - median of per-round (tracked rate / untracked rate).`,
+    note: `${fmtInt(n)} items per run, ${rounds} interleaved rounds after ${warmup} warm-up round(s); overhead = 1 - median of per-round (tracked rate / untracked rate).`,
     tables: [
       {
         headers: [

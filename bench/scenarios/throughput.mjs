@@ -8,7 +8,8 @@ export const title = '1. Throughput: one `await` per item, bounded at 10 000';
 
 export async function run({ lib, quick, log }) {
   const n = quick ? 200_000 : 1_000_000;
-  const rounds = quick ? 3 : 9;
+  const warmup = quick ? 2 : 1;
+  const rounds = quick ? 7 : 9;
   const variants = [
     { name: 'WriteCoordinator', run: () => runCoordinator(lib, n, 'listener'), ours: true },
     { name: 'p-queue', run: () => runPQueue(n) },
@@ -17,10 +18,15 @@ export async function run({ lib, quick, log }) {
     { name: 'array queue (floor)', run: () => runArrayQueue(n) },
   ].filter((v) => !v.ours || typeof lib.WriteCoordinator === 'function');
   if (variants.length === 4) log('  WriteCoordinator is not exported yet: peers only');
-  const samples = await interleave(variants, rounds, async (v) => {
-    const result = await v.run();
-    return typeof result === 'number' ? result : result.value;
-  });
+  const samples = await interleave(
+    variants,
+    rounds,
+    async (v) => {
+      const result = await v.run();
+      return typeof result === 'number' ? result : result.value;
+    },
+    { warmup },
+  );
   const rows = [];
   const data = { n, rounds, variants: {} };
   const rate = (name) => n / (median(samples.get(name)) / 1000);
@@ -58,7 +64,7 @@ export async function run({ lib, quick, log }) {
     );
   }
   return {
-    note: `${fmtInt(n)} items per run, ${rounds} interleaved rounds after one warm-up round; medians; ours / this is the median of the per-round ratios.`,
+    note: `${fmtInt(n)} items per run, ${rounds} interleaved rounds after ${warmup} warm-up round(s); medians; ours / this is the median of the per-round ratios.`,
     tables: [
       { headers: ['variant', 'median time', 'median rate', 'per item', 'range (rate)', 'ours / this'], rows },
     ],
