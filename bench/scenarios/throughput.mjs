@@ -33,8 +33,8 @@ export async function run({ lib, quick, log }) {
   const hasOurs = variants.some((v) => v.ours);
   // Ours against a peer: the median over rounds of the ratio within each round, so that a round
   // slowed by a neighbour counts once instead of skewing one side's median.
-  const ratio = (name) =>
-    hasOurs ? median(samples.get(name).map((ms, i) => ms / samples.get('WriteCoordinator')[i])) : NaN;
+  const perRound = (name) => samples.get(name).map((ms, i) => ms / samples.get('WriteCoordinator')[i]);
+  const ratio = (name) => (hasOurs ? median(perRound(name)) : NaN);
   for (const v of variants) {
     const ms = samples.get(v.name);
     const r = rate(v.name);
@@ -44,6 +44,7 @@ export async function run({ lib, quick, log }) {
       itemsPerSecond: r,
       samplesMs: ms,
       ratioOursToThis: ratio(v.name),
+      ratiosPerRound: hasOurs ? perRound(v.name) : [],
     };
     rows.push([
       v.name,
@@ -52,6 +53,9 @@ export async function run({ lib, quick, log }) {
       `${(1e9 / r).toFixed(0)} ns`,
       `${fmtRate(Math.min(...rates))} – ${fmtRate(Math.max(...rates))}`,
       v.ours ? '1.00x' : hasOurs ? fmtRatio(ratio(v.name)) : '-',
+      v.ours || !hasOurs
+        ? '-'
+        : `${fmtRatio(Math.min(...perRound(v.name)))} – ${fmtRatio(Math.max(...perRound(v.name)))}`,
     ]);
   }
   const targets = [];
@@ -66,7 +70,18 @@ export async function run({ lib, quick, log }) {
   return {
     note: `${fmtInt(n)} items per run, ${rounds} interleaved rounds after ${warmup} warm-up round(s); medians; ours / this is the median of the per-round ratios.`,
     tables: [
-      { headers: ['variant', 'median time', 'median rate', 'per item', 'range (rate)', 'ours / this'], rows },
+      {
+        headers: [
+          'variant',
+          'median time',
+          'median rate',
+          'per item',
+          'range (rate)',
+          'ours / this',
+          'range (ours / this)',
+        ],
+        rows,
+      },
     ],
     data,
     targets,
