@@ -59,3 +59,14 @@ export function assertPositiveNumber(name: string, value: unknown): number {
   }
   return value;
 }
+
+/**
+ * The longest delay a timer honours: Node's and browsers' `setTimeout` (which rxjs schedulers use)
+ * fire after about 1 ms when given more than 2^31 - 1 ms, so every delay option is capped here.
+ */
+export const MAX_DELAY_MS = 2_147_483_647;
+
+/** Throws unless `value` is a finite number of ms within `[min, MAX_DELAY_MS]`. */
+export function assertDelay(name: string, value: unknown, min = 0): number {
+  return assertNumber(name, value, min, MAX_DELAY_MS);
+}

@@ -7,7 +7,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import { Deque } from '../internal/deque.js';
-import { assertInteger, assertOneOf } from '../internal/validate.js';
+import { MAX_DELAY_MS, assertInteger, assertOneOf } from '../internal/validate.js';
 import { QueueClosedError } from '../errors/queue-closed-error.js';
 import { QueueFullError } from '../errors/queue-full-error.js';
 import { QueueTimeoutError } from '../errors/queue-timeout-error.js';
@@ -233,8 +233,15 @@ export class BoundedQueue<T> {
 
   private wait(item: T, options: OfferOptions | undefined): Promise<void> {
     const { signal, timeoutMs } = options ?? {};
-    if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs < Infinity)) {
-      return Promise.reject(new RangeError(`timeoutMs must be a finite number >= 0, found ${String(timeoutMs)}`));
+    if (
+      timeoutMs !== undefined &&
+      !(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs <= MAX_DELAY_MS)
+    ) {
+      return Promise.reject(
+        new RangeError(
+          `timeoutMs must be a finite number within [0, ${MAX_DELAY_MS}], found ${String(timeoutMs)}`,
+        ),
+      );
     }
     // The caller chose the abort reason; pass it through unchanged, as fetch does.
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors

@@ -266,8 +266,10 @@ describe('BoundedQueue', () => {
       const queue = filled('block', 1);
       expect(() => queue.poll(0)).toThrow('max must be an integer >= 1, found 0');
       await expect(queue.offer(1, { timeoutMs: -1 })).rejects.toThrow(
-        'timeoutMs must be a finite number >= 0, found -1',
+        'timeoutMs must be a finite number within [0, 2147483647], found -1',
       );
+      // Above setTimeout's limit a timer would fire after 1 ms: refuse rather than time out at once.
+      await expect(queue.offer(1, { timeoutMs: 2 ** 31 })).rejects.toThrow(RangeError);
     });
   });
 });
