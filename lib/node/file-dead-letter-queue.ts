@@ -33,7 +33,7 @@ export interface FileDeadLetterQueueOptions {
  * ```
  */
 export interface ResubmitTarget<T> {
-  /** Accepts the items of one record; a rejection puts the record back into the file. */
+  /** Accepts the items of one record; on a rejection the record stays in the file, moved to its end. */
   submitMany(items: readonly T[]): Promise<unknown>;
 }
 
@@ -46,11 +46,11 @@ export interface ResubmitTarget<T> {
  * ```
  */
 export interface ResubmitResult {
-  /** Records whose items were accepted by the target (and are gone from the file). */
+  /** Records whose items were accepted by the target (and have been removed from the file). */
   readonly records: number;
   /** Items in those records. */
   readonly items: number;
-  /** Records whose `submitMany` rejected; they were appended back to the file. */
+  /** Records whose `submitMany` rejected; they are still in the file, moved to its end. */
   readonly failed: number;
 }
 
@@ -69,12 +69,13 @@ interface Loaded<T> {
  *
  * - Appends are serialised, so concurrent `put`s produce whole lines; with `fsync` each append is
  *   flushed to the disk before `put` resolves.
- * - A last line cut short by a crash is skipped by `read` and `replay` (and counted in
+ * - A last line cut short by a crash is skipped by `read`, `replay` and `resubmit` (and counted in
  *   {@link FileDeadLetterQueue.tornLinesSkipped}); before the next append or rewrite it is moved to
  *   `<path>.torn`, so it is neither glued to the next record nor silently erased. Any other malformed
- *   line makes `read` and `replay` reject with a `SyntaxError` naming the file and line number.
- * - `replay` rewrites the remaining records atomically (a temporary file renamed over the original).
- *   `read` and `replay` load the whole file into memory: replay regularly rather than letting it grow.
+ *   line makes them reject with a `SyntaxError` naming the file and line number.
+ * - `replay` and `resubmit` rewrite the remaining records atomically (a temporary file renamed over
+ *   the original); `resubmit` removes a record only once the target has accepted it. They and `read`
+ *   load the whole file into memory: replay regularly rather than letting it grow.
  *
  * Items must be JSON-serialisable: `JSON.stringify` turns `undefined` in arrays into `null`, drops
  * functions and symbols, converts `Date`s to strings, and throws on `BigInt` and cycles (then `put`
@@ -99,6 +100,7 @@ export class FileDeadLetterQueue<T> implements DeadLetterQueue<T> {
   readonly fsync: boolean;
 
   #chain: Promise<unknown> = Promise.resolve();
+  #resubmitting: Promise<unknown> = Promise.resolve();
   #tornLinesSkipped = 0;
   /** Whether the file is known to end on a whole line; a failed append may leave half a line. */
   #tailChecked = false;
@@ -196,14 +198,23 @@ export class FileDeadLetterQueue<T> implements DeadLetterQueue<T> {
   }
 
   /**
-   * Replays up to `max` records (all when omitted) and submits each record's items to `target`, one
-   * record at a time and in order, so that a `'block'` coordinator paces the resubmission. Records
-   * whose `submitMany` rejects are appended back to the file (as the newest).
+   * Submits the items of the oldest `max` records (all when omitted) to `target`, one record at a
+   * time and in order, so that a `'block'` coordinator paces the resubmission, and then removes the
+   * accepted records from the file. Records whose `submitMany` rejects stay in the file and are moved
+   * to its end (as the newest), so that the next call starts with the others.
    *
-   * Delivery is at least once: a record put back after a partial acceptance is submitted again in
-   * full next time, and records taken out of the file are only in memory until the target accepts
-   * them.
+   * Nothing leaves the file before the target has accepted it: the records are read, submitted, and
+   * removed in atomic rewrites (one after every 100 accepted or failed records, and one at the end)
+   * that keep every record put in the meantime. A crash, or a `submitMany` that never settles, leaves
+   * the records not yet removed in the file. Delivery is therefore at least once: after a crash, or
+   * when a removal fails, records already accepted are submitted again by the next call, and a record
+   * that failed after a partial acceptance is submitted again in full. Calls on one instance run one
+   * after another; do not `replay` while a `resubmit` runs, or both hand out the same records.
    *
+   * @throws TypeError (as a rejection) unless `target` has a `submitMany` function; RangeError
+   *   unless `max` is an integer `>= 0`; SyntaxError naming the line of a malformed record (nothing
+   *   is submitted); an `Error` whose message counts the accepted records left in the file, with the
+   *   I/O error as `cause`, when a removal fails (submission stops there; nothing is lost).
    * @example
    * ```ts
    * const { records, items, failed } = await deadLetter.resubmit(coordinator, { max: 1_000 });
@@ -216,23 +227,87 @@ export class FileDeadLetterQueue<T> implements DeadLetterQueue<T> {
     if (typeof target !== 'object' || target === null || typeof target.submitMany !== 'function') {
       throw new TypeError(`target must have a submitMany function, found ${describeValue(target)}`);
     }
-    const replayed = await this.replay(options.max);
+    const { max } = options;
+    if (max !== undefined) assertInteger('max', max, 0);
+    // One resubmission at a time: two would submit the same snapshot twice.
+    const run = this.#resubmitting.then(() => this.#resubmit(target, max));
+    this.#resubmitting = run.catch(() => undefined);
+    return run;
+  }
+
+  async #resubmit(target: ResubmitTarget<T>, max: number | undefined): Promise<ResubmitResult> {
+    const snapshot = await this.#serialised(async () => {
+      const loaded = await this.#load();
+      const count = max === undefined ? loaded.records.length : Math.min(max, loaded.records.length);
+      return { records: loaded.records.slice(0, count), lines: loaded.lines.slice(0, count) };
+    });
     let records = 0;
     let items = 0;
-    const failed: DeadLetterRecord<T>[] = [];
+    let failed = 0;
+    let accepted: string[] = [];
+    let rejected: string[] = [];
+    const remove = async (): Promise<void> => {
+      if (accepted.length === 0 && rejected.length === 0) return;
+      const [acceptedLines, rejectedLines] = [accepted, rejected];
+      accepted = [];
+      rejected = [];
+      try {
+        await this.#serialised(() => this.#removeLines(acceptedLines, rejectedLines));
+      } catch (error) {
+        throw new Error(
+          `${this.path}: ${acceptedLines.length} record(s) accepted by the resubmit target could not be removed from the file; they stay in it and will be submitted again (${records} accepted in all, ${failed} failed)`,
+          { cause: error },
+        );
+      }
+    };
     // Submitted outside the serialisation chain: a blocked submitMany may need a worker to put a new
     // dead letter into this very file to make room.
-    for (const record of replayed) {
+    for (const [index, record] of snapshot.records.entries()) {
+      const line = snapshot.lines[index] ?? '';
       try {
         await target.submitMany(record.items);
         records += 1;
         items += record.items.length;
+        accepted.push(line);
       } catch {
-        failed.push(record);
+        failed += 1;
+        rejected.push(line);
+      }
+      if (accepted.length + rejected.length >= RESUBMIT_REMOVAL_EVERY) await remove();
+    }
+    await remove();
+    return { records, items, failed };
+  }
+
+  /**
+   * Rewrites the file without one occurrence of each line in `accepted`, and with each line in
+   * `rejected` moved to the end. Lines no longer in the file (taken by a `replay`) are not restored;
+   * lines appended since the snapshot are kept.
+   */
+  async #removeLines(accepted: readonly string[], rejected: readonly string[]): Promise<void> {
+    const loaded = await this.#load();
+    const pending = new Map<string, number>();
+    for (const line of [...accepted, ...rejected]) pending.set(line, (pending.get(line) ?? 0) + 1);
+    const movable = new Map<string, number>();
+    for (const line of rejected) movable.set(line, (movable.get(line) ?? 0) + 1);
+    const kept: string[] = [];
+    const moved: string[] = [];
+    for (const line of loaded.lines) {
+      const count = pending.get(line) ?? 0;
+      if (count === 0) {
+        kept.push(line);
+        continue;
+      }
+      pending.set(line, count - 1);
+      const toMove = movable.get(line) ?? 0;
+      if (toMove > 0) {
+        movable.set(line, toMove - 1);
+        moved.push(line);
       }
     }
-    for (const record of failed) await this.put(record);
-    return { records, items, failed: failed.length };
+    if (loaded.torn !== null) await this.#appendTorn(loaded.torn);
+    await this.#rewrite([...kept, ...moved]);
+    this.#tailChecked = true;
   }
 
   #serialised<R>(operation: () => Promise<R>): Promise<R> {
@@ -368,6 +443,9 @@ export class FileDeadLetterQueue<T> implements DeadLetterQueue<T> {
     if (this.fsync) await syncDirectory(path.dirname(this.path));
   }
 }
+
+/** Accepted or failed records after which `resubmit` removes them from the file. */
+const RESUBMIT_REMOVAL_EVERY = 100;
 
 function tryParse<T>(line: string): DeadLetterRecord<T> | undefined {
   try {

@@ -28,6 +28,22 @@ async function fileHandlePrototype(): Promise<{ sync: () => Promise<void> }> {
   return Object.getPrototypeOf(handle) as { sync: () => Promise<void> };
 }
 
+/** A promise with its resolve function, to hold a submit open. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Polls `condition` every 5 ms, failing after 5 s. */
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe('FileDeadLetterQueue', () => {
   let dir: string;
   let file: string;
@@ -343,6 +359,165 @@ describe('FileDeadLetterQueue', () => {
       await stopped.stop();
       expect(await queue.resubmit(stopped)).toEqual({ records: 0, items: 0, failed: 1 });
       expect(await queue.read()).toEqual([record(1)]);
+    });
+
+    it('keeps every record in the file while a submit hangs', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      for (let n = 1; n <= 3; n += 1) await queue.put(record(n));
+      const second = deferred();
+      const called: number[] = [];
+      const target = {
+        submitMany: (items: readonly Tick[]) => {
+          called.push(items[0]!.price);
+          return items[0]!.price === 2 ? second.promise : Promise.resolve();
+        },
+      };
+      const running = queue.resubmit(target);
+      await until(() => called.length === 2);
+      // A process restarted now (a fresh instance) still finds all three, the accepted one included.
+      expect(await new FileDeadLetterQueue<Tick>({ path: file }).read()).toEqual([
+        record(1),
+        record(2),
+        record(3),
+      ]);
+      second.resolve();
+      expect(await running).toEqual({ records: 3, items: 3, failed: 0 });
+      expect(await queue.read()).toEqual([]);
+    });
+
+    it('leaves the records in the file when the process dies between submit and removal', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      for (let n = 1; n <= 3; n += 1) await queue.put(record(n));
+      const before = fs.readFileSync(file, 'utf8');
+      // The "crash": from the last accepted submit on, no rewrite can land.
+      const rename = jest.spyOn(fs.promises, 'rename');
+      try {
+        const target = {
+          submitMany: async (items: readonly Tick[]) => {
+            if (items[0]!.price === 3) rename.mockRejectedValue(new Error('EIO: killed before the rename'));
+          },
+        };
+        const error = await queue.resubmit(target).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        expect(error?.message).toBe(
+          `${file}: 3 record(s) accepted by the resubmit target could not be removed from the file; they stay in it and will be submitted again (3 accepted in all, 0 failed)`,
+        );
+        expect((error?.cause as Error).message).toBe('EIO: killed before the rename');
+      } finally {
+        rename.mockRestore();
+      }
+      expect(fs.readFileSync(file, 'utf8')).toBe(before);
+      expect(fs.readdirSync(dir)).toEqual(['dead-letters.ndjson']);
+      // The next run submits them again (at least once).
+      const seen: number[] = [];
+      expect(await queue.resubmit({ submitMany: async (items) => void seen.push(items[0]!.price) })).toEqual({
+        records: 3,
+        items: 3,
+        failed: 0,
+      });
+      expect(seen).toEqual([1, 2, 3]);
+      expect(await queue.read()).toEqual([]);
+    });
+
+    it('reports a failed move of rejected records, which stay in the file', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      for (let n = 1; n <= 3; n += 1) await queue.put(record(n));
+      const rename = jest.spyOn(fs.promises, 'rename').mockRejectedValue(new Error('ENOSPC: disk full'));
+      try {
+        const target = {
+          submitMany: async (items: readonly Tick[]) => {
+            if (items[0]!.price === 2) throw new Error('coordinator closed');
+          },
+        };
+        await expect(queue.resubmit(target)).rejects.toThrow(
+          '2 record(s) accepted by the resubmit target could not be removed from the file; they stay in it and will be submitted again (2 accepted in all, 1 failed)',
+        );
+      } finally {
+        rename.mockRestore();
+      }
+      expect(await queue.read()).toEqual([record(1), record(2), record(3)]);
+    });
+
+    it('moves rejected records behind the ones put while it ran', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      for (let n = 1; n <= 3; n += 1) await queue.put(record(n));
+      const target = {
+        submitMany: async (items: readonly Tick[]) => {
+          if (items[0]!.price === 1) throw new Error('coordinator closed');
+          if (items[0]!.price === 2) await queue.put(record(9));
+        },
+      };
+      expect(await queue.resubmit(target)).toEqual({ records: 2, items: 2, failed: 1 });
+      expect(await queue.read()).toEqual([record(9), record(1)]);
+    });
+
+    it('removes accepted records in steps of 100 while it runs', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      for (let n = 1; n <= 150; n += 1) await queue.put(record(n));
+      const gate = deferred();
+      const target = {
+        submitMany: (items: readonly Tick[]) => (items[0]!.price === 120 ? gate.promise : Promise.resolve()),
+      };
+      const running = queue.resubmit(target);
+      await until(async () => (await new FileDeadLetterQueue<Tick>({ path: file }).read()).length === 50);
+      const left = await new FileDeadLetterQueue<Tick>({ path: file }).read();
+      expect(left.map((r) => r.items[0]!.price)).toEqual(Array.from({ length: 50 }, (_, i) => 101 + i));
+      gate.resolve();
+      expect(await running).toEqual({ records: 150, items: 150, failed: 0 });
+      expect(await queue.read()).toEqual([]);
+    });
+
+    it('runs concurrent resubmits one after another, so no record is submitted twice', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      for (let n = 1; n <= 4; n += 1) await queue.put(record(n));
+      const seen: number[] = [];
+      const target = {
+        submitMany: async (items: readonly Tick[]) => {
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          seen.push(items[0]!.price);
+        },
+      };
+      const results = await Promise.all([queue.resubmit(target), queue.resubmit(target)]);
+      expect(results).toEqual([
+        { records: 4, items: 4, failed: 0 },
+        { records: 0, items: 0, failed: 0 },
+      ]);
+      expect(seen).toEqual([1, 2, 3, 4]);
+    });
+
+    it('submits nothing when a line is malformed, and leaves the file as it was', async () => {
+      const text = `${JSON.stringify(record(1))}\nnot json\n`;
+      fs.writeFileSync(file, text);
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      const submitMany = jest.fn(async () => undefined);
+      await expect(queue.resubmit({ submitMany })).rejects.toThrow(`${file}:2:`);
+      expect(submitMany).not.toHaveBeenCalled();
+      expect(fs.readFileSync(file, 'utf8')).toBe(text);
+    });
+
+    it('sets aside a torn last line and resubmits the whole records', async () => {
+      const fragment = JSON.stringify(record(3)).slice(0, 25);
+      fs.writeFileSync(file, `${JSON.stringify(record(1))}\n${JSON.stringify(record(2))}\n${fragment}`);
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      expect(await queue.resubmit({ submitMany: async () => undefined })).toEqual({
+        records: 2,
+        items: 2,
+        failed: 0,
+      });
+      expect(queue.tornLinesSkipped).toBe(1);
+      expect(fs.readFileSync(file, 'utf8')).toBe('');
+      expect(fs.readFileSync(`${file}.torn`, 'utf8')).toBe(`${fragment}\n`);
+    });
+
+    it('rejects a bad max before submitting anything', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      await queue.put(record(1));
+      const submitMany = jest.fn(async () => undefined);
+      await expect(queue.resubmit({ submitMany }, { max: -1 })).rejects.toThrow(RangeError);
+      expect(submitMany).not.toHaveBeenCalled();
+      expect(await queue.read()).toHaveLength(1);
     });
 
     it('rejects a target without submitMany', async () => {
