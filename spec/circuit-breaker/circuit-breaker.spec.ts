@@ -315,12 +315,54 @@ describe('CircuitBreaker', () => {
       await expect(breaker.acquire(AbortSignal.abort(reason))).rejects.toBe(reason);
     });
 
-    it('ignores an abort after the permit was granted', async () => {
-      const breaker = new CircuitBreaker();
+    it('ignores an abort after the waiter was granted the probe', async () => {
+      const { scheduler, advanceTo } = virtualClock();
+      const breaker = new CircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 100, scheduler });
+      failTimes(breaker, 1);
       const controller = new AbortController();
-      const permit = await breaker.acquire(controller.signal);
+      const removed = jest.spyOn(controller.signal, 'removeEventListener');
+      const prober = track(breaker.acquire(controller.signal));
+      const next = track(breaker.acquire());
+      advanceTo(100);
+      await settle();
+      expect(prober.value).toEqual({ probe: true });
+      expect(removed).toHaveBeenCalledWith('abort', expect.any(Function));
+      controller.abort(new Error('too late'));
+      await settle();
+      expect(prober.error).toBeUndefined();
+      // The abort neither dropped the next waiter nor handed it the probe.
+      expect(breaker.waiting).toBe(1);
+      expect(next.settled).toBe(false);
+      expect(breaker.tryAcquire()).toBeNull();
+      // The probe is still the one that decides.
+      breaker.recordSuccess(prober.value!);
+      await settle();
+      expect(breaker.state).toBe('closed');
+      expect(next.value).toEqual({ probe: false });
+      expect(breaker.waiting).toBe(0);
+    });
+
+    it('leaves no waiter behind when the only waiter is granted the probe and then aborts', async () => {
+      const { scheduler, advanceTo } = virtualClock();
+      const breaker = new CircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 100, scheduler });
+      failTimes(breaker, 1);
+      const controller = new AbortController();
+      const prober = track(breaker.acquire(controller.signal));
+      advanceTo(100);
+      await settle();
       controller.abort();
-      expect(permit).toEqual({ probe: false });
+      await settle();
+      expect(prober.value).toEqual({ probe: true });
+      expect(prober.error).toBeUndefined();
+      expect(breaker.waiting).toBe(0);
+      expect(breaker.state).toBe('half-open');
+      // A later caller is unaffected: it waits for the probe's outcome, then goes through.
+      const later = track(breaker.acquire());
+      await settle();
+      expect(later.settled).toBe(false);
+      breaker.recordSuccess(prober.value!);
+      await settle();
+      expect(later.value).toEqual({ probe: false });
     });
   });
 
