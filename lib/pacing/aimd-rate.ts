@@ -3,6 +3,7 @@ import { compareLevels, type BackpressureLevel } from '../levels/backpressure-le
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import { assertNumber, assertPositiveNumber } from '../internal/validate.js';
 import { assertObservable, createLevelTracker } from './level-input.js';
+import { assertDelayMs } from './max-delay.js';
 
 /**
  * Options of {@link aimdRate}. Rates are in values per second (any unit works, as long as it is
@@ -22,7 +23,7 @@ export interface AimdRateOptions {
   readonly max?: number;
   /** Added every `intervalMs` while the level is `ok`; a finite number `> 0`. @default 10 */
   readonly increase?: number;
-  /** The control interval in ms; a finite number `> 0`. @default 1_000 */
+  /** The control interval in ms; a number `> 0`, at most 2 147 483 647 (a timer's limit). @default 1_000 */
   readonly intervalMs?: number;
   /**
    * Multiplier applied when the level rises, and every `intervalMs` while `hard`; within (0, 1).
@@ -84,7 +85,7 @@ export function aimdRate(
   assertNumber('max', max, min);
   assertNumber('initial', initial, min, max);
   assertPositiveNumber('increase', increase);
-  assertPositiveNumber('intervalMs', intervalMs);
+  assertDelayMs('intervalMs', intervalMs, false);
   assertPositiveNumber('decreaseFactor', decreaseFactor);
   if (decreaseFactor >= 1) {
     throw new RangeError(`decreaseFactor must be within (0, 1), found ${String(decreaseFactor)}`);

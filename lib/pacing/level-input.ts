@@ -2,6 +2,7 @@ import { isObservable, type Observable } from 'rxjs';
 import { describeValue } from '../errors/backpressure-error.js';
 import { isBackpressureLevel, maxLevel, type BackpressureLevel } from '../levels/backpressure-level.js';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
+import { assertDelayMs } from './max-delay.js';
 
 /** @internal Checks a level received from a user's Observable; the caller passes the error on. */
 export function checkLevel(name: string, value: unknown): BackpressureLevel {
@@ -42,15 +43,10 @@ export function assertObservable(name: string, value: unknown): asserts value is
     throw new TypeError(`${name} must be an Observable, found ${describeValue(value)}`);
 }
 
-/** @internal Checks a per-level setting: a finite number of ms (`>= 0`, or `> 0`), or `'pause'`. */
+/**
+ * @internal Checks a per-level setting: a number of ms (`>= 0`, or `> 0`) no longer than a timer
+ * can wait (2 147 483 647), or `'pause'`.
+ */
 export function assertMsOrPause(name: string, value: unknown, allowZero: boolean): number | 'pause' {
-  if (value === 'pause') return value;
-  if (typeof value !== 'number') {
-    throw new TypeError(`${name} must be a number of ms or 'pause', found ${describeValue(value)}`);
-  }
-  if (!Number.isFinite(value) || value < 0 || (value === 0 && !allowZero)) {
-    const bound = allowZero ? '>= 0' : '> 0';
-    throw new RangeError(`${name} must be a finite number ${bound} or 'pause', found ${String(value)}`);
-  }
-  return value;
+  return value === 'pause' ? value : assertDelayMs(name, value, allowZero, " or 'pause'");
 }

@@ -3,6 +3,7 @@ import { Deque } from '../internal/deque.js';
 import { assertFunction, assertInteger, assertOneOf } from '../internal/validate.js';
 import { BufferOverflowError } from '../errors/buffer-overflow-error.js';
 import type { Dropped } from '../queue/bounded-queue.js';
+import { MAX_DELAY_MS } from './max-delay.js';
 
 /**
  * What a full pacing buffer does when one more value arrives:
@@ -193,10 +194,14 @@ export class PacedBuffer<T> {
   private schedule(wait: number): void {
     this.cancelTimer();
     if (this.subscriber.closed) return;
-    this.timer = this.scheduler.schedule(() => {
-      this.timer = null;
-      this.release();
-    }, wait);
+    // A longer timer would fire after 1 ms; `release` asks the policy again when this one fires.
+    this.timer = this.scheduler.schedule(
+      () => {
+        this.timer = null;
+        this.release();
+      },
+      Math.min(wait, MAX_DELAY_MS),
+    );
   }
 
   private cancelTimer(): void {

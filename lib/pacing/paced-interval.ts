@@ -3,7 +3,8 @@ import type { BackpressureLevel } from '../levels/backpressure-level.js';
 import { assertMsOrPause, assertObservable, checkLevel } from './level-input.js';
 
 /**
- * Periods of {@link pacedInterval} per level, in ms (`> 0`), or `'pause'` for no ticks.
+ * Periods of {@link pacedInterval} per level, in ms (`> 0` and at most 2 147 483 647, the longest
+ * timer delay), or `'pause'` for no ticks.
  *
  * @example
  * ```ts

@@ -217,7 +217,9 @@ export class RateController {
   }
 
   /**
-   * Milliseconds until a token is available (0: now; `Infinity`: the rate is 0).
+   * Milliseconds until a token is available (0: now; `Infinity`: the rate is 0). At most
+   * 2 147 483 647 (about 24.8 days, the longest `setTimeout` delay): at a rate so small that the
+   * wait is longer, it returns that; wait it and ask again.
    *
    * @example
    * ```ts

@@ -12,7 +12,11 @@ import { PacedBuffer, resolveBufferOptions, type PacingBufferOptions } from './p
  * ```
  */
 export interface ThrottleByLevelOptions<T> extends PacingBufferOptions<T> {
-  /** Minimum gap in ms between two emitted values at level `ok` (0: no gap). @default 0 */
+  /**
+   * Minimum gap in ms between two emitted values at level `ok` (0: no gap). Each gap is a number
+   * within [0, 2 147 483 647] (the longest timer delay), or `'pause'`.
+   * @default 0
+   */
   readonly ok?: number | 'pause';
   /** Minimum gap in ms at level `soft`. @default 10 */
   readonly soft?: number | 'pause';

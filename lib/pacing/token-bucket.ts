@@ -1,3 +1,5 @@
+import { MAX_DELAY_MS } from './max-delay.js';
+
 /**
  * @internal A token bucket on an injected clock: it refills at `rate` tokens per second up to
  * `burst`, and each released value takes one token. Starts full.
@@ -32,13 +34,15 @@ export class TokenBucket {
   /**
    * Whole milliseconds until one token is available at `now` (0 when one is there), or
    * `'pause'` when the rate is 0 and the bucket is empty. Rounded up, so that a timer set for it
-   * always finds the token (and marble tests land on whole frames).
+   * always finds the token (and marble tests land on whole frames). Never more than
+   * {@link MAX_DELAY_MS}: a timer cannot wait longer, so the caller waits that and asks again.
    */
   wait(now: number): number | 'pause' {
     this.refill(now);
     if (this.tokens >= 1) return 0;
     if (this.rate <= 0) return 'pause';
-    return Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.rate - 1e-6));
+    const ms = Math.ceil(((1 - this.tokens) * 1000) / this.rate - 1e-6);
+    return Math.min(MAX_DELAY_MS, Math.max(1, ms)); // a tiny rate makes `ms` huge, even Infinity
   }
 
   /** Takes one token at `now`; returns whether there was one. */

@@ -195,6 +195,10 @@ describe('aimdRate', () => {
       expect(() => aimdRate(NEVER, { min: 10, max: 5, initial: 10 })).toThrow(/max/);
       expect(() => aimdRate(NEVER, { increase: 0 })).toThrow(/increase/);
       expect(() => aimdRate(NEVER, { intervalMs: -1 })).toThrow(/intervalMs/);
+      expect(() => aimdRate(NEVER, { intervalMs: 2_147_483_648 })).toThrow(
+        new RangeError('intervalMs must be a number of ms within (0, 2147483647], found 2147483648'),
+      );
+      expect(() => aimdRate(NEVER, { intervalMs: 2_147_483_647 })).not.toThrow();
       expect(() => aimdRate({} as typeof NEVER)).toThrow(
         new TypeError('feedback$ must be an Observable, found object'),
       );

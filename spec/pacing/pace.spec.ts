@@ -1,7 +1,8 @@
 import { TestScheduler } from 'rxjs/testing';
-import { NEVER, Subject, merge, of } from 'rxjs';
+import { NEVER, Subject, asyncScheduler, merge, of } from 'rxjs';
 import { pace } from '../../lib/pacing/pace.js';
 import { RateController } from '../../lib/pacing/rate-controller.js';
+import { aimdRate } from '../../lib/pacing/aimd-rate.js';
 import { BufferOverflowError } from '../../lib/errors/buffer-overflow-error.js';
 import type { BackpressureLevel } from '../../lib/levels/backpressure-level.js';
 import { LEVEL_VALUES as L } from '../../lib/testing/level-values.js';
@@ -137,6 +138,67 @@ describe('pace', () => {
         expectObservable(result).toBe('-a---b-|');
         testScheduler.flush();
         expect(dropped).toEqual(['c']);
+      });
+    });
+  });
+
+  describe('very small rates', () => {
+    // setTimeout and setInterval take at most 2^31 - 1 ms; Node and browsers fire a longer delay
+    // after 1 ms, which would re-arm the release every millisecond.
+    const MAX_DELAY_MS = 2_147_483_647;
+
+    it('never asks the scheduler for a delay longer than 2^31 - 1 ms, and releases on time', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        const schedule = jest.spyOn(testScheduler, 'schedule');
+        const rate = cold('r', { r: 1e-7 }); // one value per 1e10 ms
+        expectObservable(of('a', 'b').pipe(pace(rate, {}, testScheduler))).toBe('a 9999999999ms (b|)');
+        testScheduler.flush();
+        const delays = schedule.mock.calls.map(([, delay]) => delay ?? 0);
+        expect(Math.max(...delays)).toBeLessThanOrEqual(MAX_DELAY_MS);
+        // 1e10 ms is waited in 5 timers: 4 of the maximum and the rest, not in one per ms.
+        expect(delays.filter((delay) => delay > 0)).toHaveLength(5);
+      });
+    });
+
+    it('sets one real timer for a rate whose wait exceeds the timer limit, instead of one a millisecond', async () => {
+      const schedule = jest.spyOn(asyncScheduler, 'schedule');
+      try {
+        const seen: number[] = [];
+        const subscription = of(1, 2)
+          .pipe(pace(of(1e-7)))
+          .subscribe((v) => seen.push(v));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        subscription.unsubscribe();
+        expect(seen).toEqual([1]);
+        expect(schedule.mock.calls.length).toBeLessThanOrEqual(2);
+        expect(schedule.mock.calls.every(([, delay]) => (delay ?? 0) <= MAX_DELAY_MS)).toBe(true);
+      } finally {
+        schedule.mockRestore();
+      }
+    });
+
+    it('keeps timers within the limit when aimdRate with min 0 cuts the rate towards 0', () => {
+      testScheduler.run(({ cold, hot, expectObservable }) => {
+        const schedule = jest.spyOn(testScheduler, 'schedule');
+        const level = cold('h', L); // halves every 10 ms: 100 * 0.5^100 values a second after 1 s
+        const rate$ = aimdRate(level, { initial: 100, min: 0, intervalMs: 10 }, testScheduler);
+        const source = hot('  -(abc)');
+        expectObservable(source.pipe(pace(rate$, {}, testScheduler)), '^ 999ms !').toBe('-a');
+        testScheduler.flush();
+        const delays = schedule.mock.calls.map(([, delay]) => delay ?? 0);
+        expect(Math.max(...delays)).toBeLessThanOrEqual(MAX_DELAY_MS);
+      });
+    });
+
+    it('waits the limit and checks again when a RateController rate is tiny', () => {
+      testScheduler.run(({ expectObservable }) => {
+        const controller = new RateController({ rate: 1e-7, scheduler: testScheduler });
+        const schedule = jest.spyOn(testScheduler, 'schedule');
+        expectObservable(of('a', 'b').pipe(pace(controller))).toBe('a 9999999999ms (b|)');
+        testScheduler.flush();
+        const delays = schedule.mock.calls.map(([, delay]) => delay ?? 0);
+        expect(Math.max(...delays)).toBeLessThanOrEqual(MAX_DELAY_MS);
+        expect(controller.msUntilAvailable()).toBeLessThanOrEqual(MAX_DELAY_MS);
       });
     });
   });
@@ -308,6 +370,16 @@ describe('RateController', () => {
         expect(controller.tryAcquire()).toBe(false);
       }, 60);
       testScheduler.schedule(() => expect(controller.tryAcquire()).toBe(true), 100);
+    });
+  });
+
+  it('never reports a finite wait longer than a timer can take (2^31 - 1 ms)', () => {
+    testScheduler.run(() => {
+      const controller = new RateController({ rate: 1e-7, scheduler: testScheduler });
+      expect(controller.tryAcquire()).toBe(true);
+      expect(controller.msUntilAvailable()).toBe(2_147_483_647); // the true wait is 1e10 ms
+      controller.setRate(1);
+      expect(controller.msUntilAvailable()).toBe(1000);
     });
   });
 
