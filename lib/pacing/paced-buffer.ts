@@ -1,4 +1,5 @@
 import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
+import { describeValue } from '../errors/backpressure-error.js';
 import { Deque } from '../internal/deque.js';
 import { assertFunction, assertInteger, assertOneOf } from '../internal/validate.js';
 import { BufferOverflowError } from '../errors/buffer-overflow-error.js';
@@ -56,8 +57,9 @@ export interface PacingBufferOptions<T> {
   readonly overflow?: BufferOverflow;
   /**
    * Called synchronously with every value a drop strategy discards (never under `'error'`). If it
-   * throws, the output errors with what it threw.
-   * @default none: drops are not reported anywhere else, so pass it when you use a drop strategy
+   * throws, the output errors with what it threw. Required with `'drop-oldest'` and
+   * `'drop-newest'` (a TypeError at call time without it), so that no value is lost silently.
+   * @default none (allowed only with `overflow: 'error'`)
    */
   readonly onDrop?: (dropped: Dropped<T>) => void;
 }
@@ -66,6 +68,7 @@ export interface PacingBufferOptions<T> {
 export interface ResolvedBufferOptions<T> {
   readonly maxBuffered: number;
   readonly overflow: BufferOverflow;
+  /** Always set under a drop strategy. */
   readonly onDrop: ((dropped: Dropped<T>) => void) | undefined;
 }
 
@@ -77,6 +80,11 @@ export function resolveBufferOptions<T>(
   assertInteger('maxBuffered', maxBuffered, 1);
   assertOneOf('overflow', overflow, BUFFER_OVERFLOW_STRATEGIES);
   if (onDrop !== undefined) assertFunction('onDrop', onDrop);
+  else if (overflow !== 'error') {
+    throw new TypeError(
+      `onDrop must be a function when overflow is '${overflow}' (every dropped value is reported to it), found ${describeValue(onDrop)}`,
+    );
+  }
   return { maxBuffered, overflow, onDrop };
 }
 
@@ -159,13 +167,11 @@ export class PacedBuffer<T> {
       return false;
     }
     const dropped = overflow === 'drop-oldest' ? (this.buffer.shift() as T) : value;
-    if (onDrop !== undefined) {
-      try {
-        onDrop({ item: dropped, reason: 'overflow' });
-      } catch (error) {
-        this.subscriber.error(error);
-        return false;
-      }
+    try {
+      onDrop?.({ item: dropped, reason: 'overflow' });
+    } catch (error) {
+      this.subscriber.error(error);
+      return false;
     }
     return overflow === 'drop-oldest';
   }

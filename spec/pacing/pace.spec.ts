@@ -287,6 +287,10 @@ describe('pace', () => {
       );
       expect(() => pace(NEVER, { maxBuffered: 0 })).toThrow(/maxBuffered/);
       expect(() => pace(NEVER, { overflow: 'block' as 'error' })).toThrow(/overflow/);
+      expect(() => pace(NEVER, { overflow: 'drop-newest' })).toThrow(
+        /onDrop must be a function when overflow is 'drop-newest'/,
+      );
+      expect(() => pace(new RateController({ rate: 10 }), { overflow: 'drop-oldest' })).toThrow(TypeError);
       expect(() => pace(100 as unknown as typeof NEVER)).toThrow(
         new TypeError('rate must be an Observable, found number 100'),
       );

@@ -324,14 +324,16 @@ describe('pauseWhile', () => {
       });
     });
 
-    it('drops without a callback when onDrop is left out', () => {
-      testScheduler.run(({ hot, expectObservable }) => {
-        const source = hot('  -a-b-c---|');
-        const paused = hot('  t-----f---', P);
-        expectObservable(source.pipe(pauseWhile(paused, { maxBuffered: 1, overflow: 'drop-newest' }))).toBe(
-          '------a--|',
-        );
-      });
+    it('requires onDrop with a drop strategy, so that no value is lost silently', () => {
+      expect(() => pauseWhile(NEVER, { maxBuffered: 1, overflow: 'drop-newest' })).toThrow(
+        new TypeError(
+          "onDrop must be a function when overflow is 'drop-newest' (every dropped value is reported to it), found undefined",
+        ),
+      );
+      expect(() => pauseWhile(NEVER, { overflow: 'drop-oldest', onDrop: undefined })).toThrow(
+        /onDrop must be a function when overflow is 'drop-oldest'/,
+      );
+      expect(() => pauseWhile(NEVER, { overflow: 'error' })).not.toThrow();
     });
 
     it('errors with what onDrop threw, and unsubscribes', () => {

@@ -256,6 +256,11 @@ describe('throttleByLevel', () => {
       );
       expect(() => throttleByLevel(NEVER, { maxBuffered: -5 })).toThrow(/maxBuffered/);
       expect(() => throttleByLevel(NEVER, { overflow: 'reject' as 'error' })).toThrow(/overflow/);
+      expect(() => throttleByLevel(NEVER, { overflow: 'drop-oldest' })).toThrow(
+        new TypeError(
+          "onDrop must be a function when overflow is 'drop-oldest' (every dropped value is reported to it), found undefined",
+        ),
+      );
       expect(() => throttleByLevel('hard' as unknown as typeof NEVER)).toThrow(
         new TypeError('level$ must be an Observable, found string "hard"'),
       );
