@@ -6,7 +6,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import { BackpressureError, describeValue } from '../errors/backpressure-error.js';
-import { assertInteger, assertNumber } from '../internal/validate.js';
+import { assertDelay, assertInteger } from '../internal/validate.js';
 
 /**
  * The states of a {@link CircuitBreaker}: `'closed'` lets every write through, `'open'` lets none
@@ -30,7 +30,10 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 export interface CircuitBreakerOptions {
   /** Consecutive retryable failures that open the circuit. An integer `>= 1`. @default 5 */
   readonly failureThreshold?: number;
-  /** Time in ms from opening to half-open, when one probe is let through. A finite number `>= 0`. @default 60000 */
+  /**
+   * Time in ms from opening to half-open, when one probe is let through. A finite number within
+   * `[0, 2_147_483_647]` (2^31 - 1, the longest a timer can wait). @default 60000
+   */
   readonly halfOpenAfterMs?: number;
   /** Scheduler that times the wait from open to half-open; pass a `TestScheduler` in tests. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
@@ -116,7 +119,7 @@ export class CircuitBreaker {
     }
     const { failureThreshold = 5, halfOpenAfterMs = 60_000, scheduler = asyncScheduler } = options;
     this.failureThreshold = assertInteger('circuitBreaker.failureThreshold', failureThreshold, 1);
-    this.halfOpenAfterMs = assertNumber('circuitBreaker.halfOpenAfterMs', halfOpenAfterMs, 0);
+    this.halfOpenAfterMs = assertDelay('circuitBreaker.halfOpenAfterMs', halfOpenAfterMs);
     if (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.schedule !== 'function') {
       throw new TypeError(
         `circuitBreaker.scheduler must be an rxjs SchedulerLike, found ${describeValue(scheduler)}`,

@@ -1,5 +1,6 @@
 import type { CircuitBreakerOptions } from '../circuit-breaker/circuit-breaker.js';
 import { describeValue } from '../errors/backpressure-error.js';
+import { MAX_DELAY_MS } from '../internal/validate.js';
 import { resolveWatermarks, type Watermarks } from '../levels/watermarks.js';
 import { OVERFLOW_STRATEGIES, type OverflowStrategy } from '../queue/bounded-queue.js';
 import { RetryPolicy, type RetryOptions } from '../retry/retry-policy.js';
@@ -24,11 +25,11 @@ export interface CoordinatorEnvOptions {
   readonly workers?: number;
   /** From `<PREFIX>BATCH_SIZE`, an integer `>= 1`. */
   readonly batchSize?: number;
-  /** From `<PREFIX>FLUSH_INTERVAL_MS`, a number `>= 0`. */
+  /** From `<PREFIX>FLUSH_INTERVAL_MS`, a number within `[0, 2147483647]`. */
   readonly flushIntervalMs?: number;
   /** From `<PREFIX>OVERFLOW`: `block`, `reject`, `drop-oldest` or `drop-newest`. */
   readonly overflow?: OverflowStrategy;
-  /** From `<PREFIX>WRITE_TIMEOUT_MS`, a number `> 0`. */
+  /** From `<PREFIX>WRITE_TIMEOUT_MS`, a number within `(0, 2147483647]`. */
   readonly writeTimeoutMs?: number;
   /** From `<PREFIX>SOURCE`. */
   readonly source?: string;
@@ -84,19 +85,23 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
  * | --- | --- | --- |
  * | `ID`, `SOURCE` | `id`, `source` | text |
  * | `CAPACITY`, `WORKERS`, `BATCH_SIZE` | same, camelCase | integer `>= 1` |
- * | `FLUSH_INTERVAL_MS` | `flushIntervalMs` | number `>= 0` |
- * | `WRITE_TIMEOUT_MS` | `writeTimeoutMs` | number `> 0` |
+ * | `FLUSH_INTERVAL_MS` | `flushIntervalMs` | number within `[0, 2147483647]` |
+ * | `WRITE_TIMEOUT_MS` | `writeTimeoutMs` | number within `(0, 2147483647]` |
  * | `OVERFLOW` | `overflow` | `block`, `reject`, `drop-oldest`, `drop-newest` |
  * | `WATERMARK_SOFT`, `_HARD`, `_SOFT_EXIT`, `_HARD_EXIT` | `watermarks.*` | number in [0, 1], checked together |
  * | `RETRY_MAX_ATTEMPTS` | `retry.maxAttempts` | integer `>= 1` |
- * | `RETRY_INITIAL_BACKOFF_MS`, `RETRY_MAX_BACKOFF_MS` | `retry.*` | number `>= 0`, max `>=` initial |
+ * | `RETRY_INITIAL_BACKOFF_MS`, `RETRY_MAX_BACKOFF_MS` | `retry.*` | number within `[0, 2147483647]`, max `>=` initial |
  * | `RETRY_MULTIPLIER` | `retry.multiplier` | number `>= 1` |
  * | `RETRY_JITTER`, `CIRCUIT_BREAKER` | `retry.jitter`, `circuitBreaker` (`false` disables it) | `true` / `false` (or `1` / `0`) |
  * | `CIRCUIT_FAILURE_THRESHOLD` | `circuitBreaker.failureThreshold` | integer `>= 1` |
- * | `CIRCUIT_HALF_OPEN_AFTER_MS` | `circuitBreaker.halfOpenAfterMs` | number `>= 0` |
+ * | `CIRCUIT_HALF_OPEN_AFTER_MS` | `circuitBreaker.halfOpenAfterMs` | number within `[0, 2147483647]` |
+ *
+ * Delays stop at 2147483647 ms (2^31 - 1, about 24.8 days): a timer given more fires at once.
  *
  * @throws RangeError or TypeError naming the variable, the expected form and the value found, e.g.
- *   `BACKPRESSURE_CAPACITY must be an integer >= 1, found "ten"`.
+ *   `BACKPRESSURE_CAPACITY must be an integer >= 1, found "ten"`. When variables are fine one by one
+ *   but not together (watermarks, backoff bounds), the error names the variables of the group with
+ *   their values, followed by the message of the check that failed (also its `cause`).
  * @example
  * ```ts
  * import { coordinatorOptionsFromEnv } from 'rxjs-backpressure/node';
@@ -128,11 +133,11 @@ export function coordinatorOptionsFromEnv(
   if (workers !== undefined) result.workers = workers;
   const batchSize = reader.integer('BATCH_SIZE', 1);
   if (batchSize !== undefined) result.batchSize = batchSize;
-  const flushIntervalMs = reader.number('FLUSH_INTERVAL_MS', 0);
+  const flushIntervalMs = reader.number('FLUSH_INTERVAL_MS', 0, false, MAX_DELAY_MS);
   if (flushIntervalMs !== undefined) result.flushIntervalMs = flushIntervalMs;
   const overflow = reader.oneOf('OVERFLOW', OVERFLOW_STRATEGIES);
   if (overflow !== undefined) result.overflow = overflow;
-  const writeTimeoutMs = reader.number('WRITE_TIMEOUT_MS', 0, true);
+  const writeTimeoutMs = reader.number('WRITE_TIMEOUT_MS', 0, true, MAX_DELAY_MS);
   if (writeTimeoutMs !== undefined) result.writeTimeoutMs = writeTimeoutMs;
   const source = reader.text('SOURCE');
   if (source !== undefined) result.source = source;
@@ -143,14 +148,10 @@ export function coordinatorOptionsFromEnv(
     if (value !== undefined) watermarks[field] = value;
   }
   if (Object.keys(watermarks).length > 0) {
-    // The cross-field rules (soft < hard, exits below entries) name the option; name the variable.
-    reader.translate(
+    // The cross-field rules (soft < hard, exits below entries) name the options; add the variables.
+    reader.together(
       () => resolveWatermarks(watermarks),
-      (field) => {
-        const entry = WATERMARK_FIELDS.find(([, f]) => f === field);
-        return entry === undefined ? undefined : entry[0];
-      },
-      'watermarks',
+      WATERMARK_FIELDS.map(([suffix, field]) => [suffix, `watermarks.${field}`] as const),
     );
     result.watermarks = Object.freeze(watermarks);
   }
@@ -158,26 +159,25 @@ export function coordinatorOptionsFromEnv(
   const retry: { -readonly [K in keyof RetryOptions]: RetryOptions[K] } = {};
   const maxAttempts = reader.integer(RETRY_FIELDS.maxAttempts, 1);
   if (maxAttempts !== undefined) retry.maxAttempts = maxAttempts;
-  const initialBackoffMs = reader.number(RETRY_FIELDS.initialBackoffMs, 0);
+  const initialBackoffMs = reader.number(RETRY_FIELDS.initialBackoffMs, 0, false, MAX_DELAY_MS);
   if (initialBackoffMs !== undefined) retry.initialBackoffMs = initialBackoffMs;
-  const maxBackoffMs = reader.number(RETRY_FIELDS.maxBackoffMs, 0);
+  const maxBackoffMs = reader.number(RETRY_FIELDS.maxBackoffMs, 0, false, MAX_DELAY_MS);
   if (maxBackoffMs !== undefined) retry.maxBackoffMs = maxBackoffMs;
   const multiplier = reader.number(RETRY_FIELDS.multiplier, 1);
   if (multiplier !== undefined) retry.multiplier = multiplier;
   const jitter = reader.boolean(RETRY_FIELDS.jitter);
   if (jitter !== undefined) retry.jitter = jitter;
   if (Object.keys(retry).length > 0) {
-    reader.translate(
+    reader.together(
       () => new RetryPolicy(retry),
-      (field) => RETRY_FIELDS[field as keyof typeof RETRY_FIELDS],
-      'retry',
+      Object.entries(RETRY_FIELDS).map(([field, suffix]) => [suffix, `retry.${field}`] as const),
     );
     result.retry = Object.freeze(retry);
   }
 
   const enabled = reader.boolean('CIRCUIT_BREAKER');
   const failureThreshold = reader.integer('CIRCUIT_FAILURE_THRESHOLD', 1);
-  const halfOpenAfterMs = reader.number('CIRCUIT_HALF_OPEN_AFTER_MS', 0);
+  const halfOpenAfterMs = reader.number('CIRCUIT_HALF_OPEN_AFTER_MS', 0, false, MAX_DELAY_MS);
   if (enabled === false) {
     result.circuitBreaker = false;
   } else if (enabled === true || failureThreshold !== undefined || halfOpenAfterMs !== undefined) {
@@ -226,7 +226,8 @@ class EnvReader {
     const raw = this.raw(suffix);
     if (raw === undefined) return undefined;
     const lower = exclusive ? `> ${min}` : `>= ${min}`;
-    const expected = max === undefined ? `a number ${lower}` : `a number within [${min}, ${max}]`;
+    const expected =
+      max === undefined ? `a number ${lower}` : `a number within ${exclusive ? '(' : '['}${min}, ${max}]`;
     if (!DECIMAL.test(raw)) throw new TypeError(this.message(suffix, expected, raw));
     const value = Number(raw);
     const tooLow = exclusive ? value <= min : value < min;
@@ -255,28 +256,26 @@ class EnvReader {
   }
 
   /**
-   * Runs a cross-field check that throws errors naming `<group>.<field>`, and rewrites the message to
-   * name the variable instead, quoting the value as it appears in the environment.
+   * Runs a cross-field check of another module, whose errors name options (`watermarks.soft`), not
+   * variables. When it throws, throws the same kind of error led by the group's variables that are
+   * set, with their values, then the check's own message unchanged (the check's error is the
+   * `cause`) and which option each variable sets. The message of the check is not parsed, so its
+   * wording is free to change.
    */
-  translate(check: () => unknown, variableOf: (field: string) => string | undefined, group: string): void {
+  together(check: () => unknown, variables: readonly (readonly [suffix: string, option: string])[]): void {
     try {
       check();
     } catch (error) {
       if (!(error instanceof Error)) throw error;
-      const match = new RegExp(`^${group}\\.(\\w+) must be (.*), found (.*)$`).exec(error.message);
-      const suffix = match?.[1] === undefined ? undefined : variableOf(match[1]);
-      if (match === null || suffix === undefined) throw error;
-      const rule = (match[2] ?? '').replace(new RegExp(`${group}\\.(\\w+)`, 'g'), (_, field: string) => {
-        const other = variableOf(field);
-        return other === undefined ? `${group}.${field}` : this.prefix + other;
+      const set = variables.flatMap(([suffix, option]) => {
+        const raw = this.raw(suffix);
+        return raw === undefined ? [] : [{ name: this.prefix + suffix, option, raw }];
       });
-      const raw = this.raw(suffix);
-      const Kind = error instanceof TypeError ? TypeError : RangeError;
-      const message =
-        raw === undefined
-          ? `${this.prefix}${suffix} must be ${rule}, found ${match[3] ?? '?'} (its default, as it is unset)`
-          : this.message(suffix, rule, raw);
-      throw new Kind(message, { cause: error });
+      const values = set.map(({ name, raw }) => `${name}=${JSON.stringify(raw)}`).join(', ');
+      const options = set.map(({ name, option }) => `${name} sets ${option}`);
+      if (set.length < variables.length) options.push('the others keep their defaults');
+      const Kind = error instanceof TypeError ? TypeError : error instanceof RangeError ? RangeError : Error;
+      throw new Kind(`${values}: ${error.message} (${options.join('; ')})`, { cause: error });
     }
   }
 

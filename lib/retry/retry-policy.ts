@@ -1,5 +1,5 @@
 import { describeValue } from '../errors/backpressure-error.js';
-import { assertFunction, assertInteger, assertNumber } from '../internal/validate.js';
+import { assertDelay, assertFunction, assertInteger, assertNumber } from '../internal/validate.js';
 import { defaultIsRetryable } from './is-retryable.js';
 
 /**
@@ -15,9 +15,15 @@ import { defaultIsRetryable } from './is-retryable.js';
 export interface RetryOptions {
   /** Attempts in all, the first included; `1` means no retry. An integer `>= 1`. @default 5 */
   readonly maxAttempts?: number;
-  /** Wait after the first failed attempt, in ms. A finite number `>= 0`. @default 50 */
+  /**
+   * Wait after the first failed attempt, in ms. A finite number within `[0, 2_147_483_647]`.
+   * @default 50
+   */
   readonly initialBackoffMs?: number;
-  /** Upper bound of any wait, in ms. A finite number `>= initialBackoffMs`. @default 2000 */
+  /**
+   * Upper bound of any wait, in ms. A finite number within `[initialBackoffMs, 2_147_483_647]`
+   * (2^31 - 1, the longest a timer can wait). @default 2000
+   */
   readonly maxBackoffMs?: number;
   /** Factor applied to the wait after each further failure. A finite number `>= 1`. @default 2 */
   readonly multiplier?: number;
@@ -99,7 +105,7 @@ export class RetryPolicy implements RetryPolicyLike {
       random = Math.random,
     } = options;
     this.maxAttempts = assertInteger('retry.maxAttempts', maxAttempts, 1);
-    this.initialBackoffMs = assertNumber('retry.initialBackoffMs', initialBackoffMs, 0);
+    this.initialBackoffMs = assertDelay('retry.initialBackoffMs', initialBackoffMs);
     if (
       typeof maxBackoffMs === 'number' &&
       Number.isFinite(maxBackoffMs) &&
@@ -109,7 +115,7 @@ export class RetryPolicy implements RetryPolicyLike {
         `retry.maxBackoffMs must be a finite number >= retry.initialBackoffMs (${initialBackoffMs}), found ${maxBackoffMs}`,
       );
     }
-    this.maxBackoffMs = assertNumber('retry.maxBackoffMs', maxBackoffMs, 0);
+    this.maxBackoffMs = assertDelay('retry.maxBackoffMs', maxBackoffMs);
     this.multiplier = assertNumber('retry.multiplier', multiplier, 1);
     if (typeof jitter !== 'boolean') {
       throw new TypeError(`retry.jitter must be a boolean, found ${describeValue(jitter)}`);

@@ -484,17 +484,27 @@ describe('CircuitBreaker', () => {
       [
         { halfOpenAfterMs: -1 },
         RangeError,
-        'circuitBreaker.halfOpenAfterMs must be a finite number >= 0, found -1',
+        'circuitBreaker.halfOpenAfterMs must be a finite number within [0, 2147483647], found -1',
       ],
       [
         { halfOpenAfterMs: Infinity },
         RangeError,
-        'circuitBreaker.halfOpenAfterMs must be a finite number >= 0, found Infinity',
+        'circuitBreaker.halfOpenAfterMs must be a finite number within [0, 2147483647], found Infinity',
+      ],
+      [
+        // setTimeout fires after 1 ms beyond 2^31 - 1: the breaker would re-probe at once.
+        { halfOpenAfterMs: 2_147_483_648 },
+        RangeError,
+        'circuitBreaker.halfOpenAfterMs must be a finite number within [0, 2147483647], found 2147483648',
       ],
       [{ scheduler: {} }, TypeError, 'circuitBreaker.scheduler must be an rxjs SchedulerLike, found object'],
     ])('rejects %p', (options, Kind, message) => {
       expect(() => new CircuitBreaker(options as never)).toThrow(Kind);
       expect(() => new CircuitBreaker(options as never)).toThrow(message);
+    });
+
+    it('accepts halfOpenAfterMs up to 2^31 - 1', () => {
+      expect(new CircuitBreaker({ halfOpenAfterMs: 2_147_483_647 }).halfOpenAfterMs).toBe(2_147_483_647);
     });
 
     it('exposes the resolved options', () => {

@@ -1,4 +1,6 @@
+import { resolveWatermarks } from '../../lib/levels/watermarks.js';
 import { coordinatorOptionsFromEnv } from '../../lib/node/coordinator-options-from-env.js';
+import { RetryPolicy } from '../../lib/retry/retry-policy.js';
 
 describe('coordinatorOptionsFromEnv', () => {
   it('returns an empty object when nothing is set', () => {
@@ -156,25 +158,25 @@ describe('coordinatorOptionsFromEnv', () => {
         'FLUSH_INTERVAL_MS',
         '-1',
         RangeError,
-        'BACKPRESSURE_FLUSH_INTERVAL_MS must be a number >= 0, found "-1"',
+        'BACKPRESSURE_FLUSH_INTERVAL_MS must be a number within [0, 2147483647], found "-1"',
       ],
       [
         'FLUSH_INTERVAL_MS',
         'soon',
         TypeError,
-        'BACKPRESSURE_FLUSH_INTERVAL_MS must be a number >= 0, found "soon"',
+        'BACKPRESSURE_FLUSH_INTERVAL_MS must be a number within [0, 2147483647], found "soon"',
       ],
       [
         'FLUSH_INTERVAL_MS',
         'Infinity',
         TypeError,
-        'BACKPRESSURE_FLUSH_INTERVAL_MS must be a number >= 0, found "Infinity"',
+        'BACKPRESSURE_FLUSH_INTERVAL_MS must be a number within [0, 2147483647], found "Infinity"',
       ],
       [
         'FLUSH_INTERVAL_MS',
         '1e999',
         RangeError,
-        'BACKPRESSURE_FLUSH_INTERVAL_MS must be a number >= 0, found "1e999"',
+        'BACKPRESSURE_FLUSH_INTERVAL_MS must be a number within [0, 2147483647], found "1e999"',
       ],
       [
         'OVERFLOW',
@@ -188,12 +190,17 @@ describe('coordinatorOptionsFromEnv', () => {
         RangeError,
         'BACKPRESSURE_OVERFLOW must be one of block, reject, drop-oldest, drop-newest, found "BLOCK"',
       ],
-      ['WRITE_TIMEOUT_MS', '0', RangeError, 'BACKPRESSURE_WRITE_TIMEOUT_MS must be a number > 0, found "0"'],
+      [
+        'WRITE_TIMEOUT_MS',
+        '0',
+        RangeError,
+        'BACKPRESSURE_WRITE_TIMEOUT_MS must be a number within (0, 2147483647], found "0"',
+      ],
       [
         'WRITE_TIMEOUT_MS',
         '30s',
         TypeError,
-        'BACKPRESSURE_WRITE_TIMEOUT_MS must be a number > 0, found "30s"',
+        'BACKPRESSURE_WRITE_TIMEOUT_MS must be a number within (0, 2147483647], found "30s"',
       ],
       [
         'WATERMARK_SOFT',
@@ -235,13 +242,13 @@ describe('coordinatorOptionsFromEnv', () => {
         'RETRY_INITIAL_BACKOFF_MS',
         '-5',
         RangeError,
-        'BACKPRESSURE_RETRY_INITIAL_BACKOFF_MS must be a number >= 0, found "-5"',
+        'BACKPRESSURE_RETRY_INITIAL_BACKOFF_MS must be a number within [0, 2147483647], found "-5"',
       ],
       [
         'RETRY_MAX_BACKOFF_MS',
         'max',
         TypeError,
-        'BACKPRESSURE_RETRY_MAX_BACKOFF_MS must be a number >= 0, found "max"',
+        'BACKPRESSURE_RETRY_MAX_BACKOFF_MS must be a number within [0, 2147483647], found "max"',
       ],
       [
         'RETRY_MULTIPLIER',
@@ -266,7 +273,37 @@ describe('coordinatorOptionsFromEnv', () => {
         'CIRCUIT_HALF_OPEN_AFTER_MS',
         '-1',
         RangeError,
-        'BACKPRESSURE_CIRCUIT_HALF_OPEN_AFTER_MS must be a number >= 0, found "-1"',
+        'BACKPRESSURE_CIRCUIT_HALF_OPEN_AFTER_MS must be a number within [0, 2147483647], found "-1"',
+      ],
+      [
+        'FLUSH_INTERVAL_MS',
+        '2147483648',
+        RangeError,
+        'BACKPRESSURE_FLUSH_INTERVAL_MS must be a number within [0, 2147483647], found "2147483648"',
+      ],
+      [
+        'RETRY_INITIAL_BACKOFF_MS',
+        '2147483648',
+        RangeError,
+        'BACKPRESSURE_RETRY_INITIAL_BACKOFF_MS must be a number within [0, 2147483647], found "2147483648"',
+      ],
+      [
+        'RETRY_MAX_BACKOFF_MS',
+        '2147483648',
+        RangeError,
+        'BACKPRESSURE_RETRY_MAX_BACKOFF_MS must be a number within [0, 2147483647], found "2147483648"',
+      ],
+      [
+        'CIRCUIT_HALF_OPEN_AFTER_MS',
+        '2147483648',
+        RangeError,
+        'BACKPRESSURE_CIRCUIT_HALF_OPEN_AFTER_MS must be a number within [0, 2147483647], found "2147483648"',
+      ],
+      [
+        'WRITE_TIMEOUT_MS',
+        '3e9',
+        RangeError,
+        'BACKPRESSURE_WRITE_TIMEOUT_MS must be a number within (0, 2147483647], found "3e9"',
       ],
     ])('rejects %s=%p', (suffix, value, Kind, message) => {
       const env = { [`BACKPRESSURE_${suffix}`]: value };
@@ -274,41 +311,55 @@ describe('coordinatorOptionsFromEnv', () => {
       expect(() => coordinatorOptionsFromEnv(env)).toThrow(message);
     });
 
-    it('checks the watermarks together, naming the variables', () => {
-      expect(() =>
+    /** What `check` throws, to compare with the error that names the variables. */
+    function thrown(check: () => unknown): Error {
+      try {
+        check();
+      } catch (error) {
+        return error as Error;
+      }
+      throw new Error('expected the check to throw');
+    }
+
+    it('checks the watermarks together, naming the variables and keeping the check’s error', () => {
+      const error = thrown(() =>
         coordinatorOptionsFromEnv({ BACKPRESSURE_WATERMARK_SOFT: '0.9', BACKPRESSURE_WATERMARK_HARD: '0.8' }),
-      ).toThrow(RangeError);
-      expect(() =>
-        coordinatorOptionsFromEnv({ BACKPRESSURE_WATERMARK_SOFT: '0.9', BACKPRESSURE_WATERMARK_HARD: '0.8' }),
-      ).toThrow('BACKPRESSURE_WATERMARK_SOFT must be below BACKPRESSURE_WATERMARK_HARD (0.8), found "0.9"');
-      expect(() => coordinatorOptionsFromEnv({ BACKPRESSURE_WATERMARK_HARD_EXIT: '0.2' })).toThrow(
-        'BACKPRESSURE_WATERMARK_HARD_EXIT must be at least BACKPRESSURE_WATERMARK_SOFT_EXIT (0.4), found "0.2"',
       );
+      const cause = thrown(() => resolveWatermarks({ soft: 0.9, hard: 0.8 }));
+      expect(error).toBeInstanceOf(RangeError);
+      expect(error.cause).toEqual(cause);
+      expect(error.message).toBe(
+        `BACKPRESSURE_WATERMARK_SOFT="0.9", BACKPRESSURE_WATERMARK_HARD="0.8": ${cause.message} (BACKPRESSURE_WATERMARK_SOFT sets watermarks.soft; BACKPRESSURE_WATERMARK_HARD sets watermarks.hard; the others keep their defaults)`,
+      );
+      // The check's own words, whatever they are, name the options that the variables set.
+      expect(cause.message).toMatch(/watermarks\.soft/);
     });
 
-    it('says when the conflicting watermark is a default', () => {
-      expect(() => coordinatorOptionsFromEnv({ BACKPRESSURE_WATERMARK_HARD: '0.3' })).toThrow(
-        'BACKPRESSURE_WATERMARK_SOFT must be below BACKPRESSURE_WATERMARK_HARD (0.3), found 0.5 (its default, as it is unset)',
+    it('says which variables are set when the conflicting watermark is a default', () => {
+      const error = thrown(() => coordinatorOptionsFromEnv({ BACKPRESSURE_WATERMARK_HARD_EXIT: '0.2' }));
+      const cause = thrown(() => resolveWatermarks({ hardExit: 0.2 }));
+      expect(error).toBeInstanceOf(RangeError);
+      expect(error.message).toBe(
+        `BACKPRESSURE_WATERMARK_HARD_EXIT="0.2": ${cause.message} (BACKPRESSURE_WATERMARK_HARD_EXIT sets watermarks.hardExit; the others keep their defaults)`,
       );
     });
 
     it('checks the backoff bounds together, naming the variables', () => {
-      expect(() =>
+      const error = thrown(() =>
         coordinatorOptionsFromEnv({
-          BACKPRESSURE_RETRY_INITIAL_BACKOFF_MS: '100',
           BACKPRESSURE_RETRY_MAX_BACKOFF_MS: '10',
-        }),
-      ).toThrow(RangeError);
-      expect(() =>
-        coordinatorOptionsFromEnv({
           BACKPRESSURE_RETRY_INITIAL_BACKOFF_MS: '100',
-          BACKPRESSURE_RETRY_MAX_BACKOFF_MS: '10',
         }),
-      ).toThrow(
-        'BACKPRESSURE_RETRY_MAX_BACKOFF_MS must be a finite number >= BACKPRESSURE_RETRY_INITIAL_BACKOFF_MS (100), found "10"',
+      );
+      const cause = thrown(() => new RetryPolicy({ initialBackoffMs: 100, maxBackoffMs: 10 }));
+      expect(error).toBeInstanceOf(RangeError);
+      expect(error.cause).toEqual(cause);
+      // Variables in the table's order, whatever the order in the environment.
+      expect(error.message).toBe(
+        `BACKPRESSURE_RETRY_INITIAL_BACKOFF_MS="100", BACKPRESSURE_RETRY_MAX_BACKOFF_MS="10": ${cause.message} (BACKPRESSURE_RETRY_INITIAL_BACKOFF_MS sets retry.initialBackoffMs; BACKPRESSURE_RETRY_MAX_BACKOFF_MS sets retry.maxBackoffMs; the others keep their defaults)`,
       );
       expect(() => coordinatorOptionsFromEnv({ BACKPRESSURE_RETRY_INITIAL_BACKOFF_MS: '5000' })).toThrow(
-        'BACKPRESSURE_RETRY_MAX_BACKOFF_MS must be a finite number >= BACKPRESSURE_RETRY_INITIAL_BACKOFF_MS (5000), found 2000 (its default, as it is unset)',
+        /^BACKPRESSURE_RETRY_INITIAL_BACKOFF_MS="5000": .*retry\.maxBackoffMs.* \(BACKPRESSURE_RETRY_INITIAL_BACKOFF_MS sets retry\.initialBackoffMs; the others keep their defaults\)$/,
       );
     });
 

@@ -111,11 +111,15 @@ describe('RetryPolicy', () => {
       [{ maxAttempts: 0 }, RangeError, 'retry.maxAttempts must be an integer >= 1, found 0'],
       [{ maxAttempts: 2.5 }, RangeError, 'retry.maxAttempts must be an integer >= 1, found 2.5'],
       [{ maxAttempts: '3' }, TypeError, 'retry.maxAttempts must be an integer, found string "3"'],
-      [{ initialBackoffMs: -1 }, RangeError, 'retry.initialBackoffMs must be a finite number >= 0, found -1'],
+      [
+        { initialBackoffMs: -1 },
+        RangeError,
+        'retry.initialBackoffMs must be a finite number within [0, 2147483647], found -1',
+      ],
       [
         { initialBackoffMs: Number.NaN },
         RangeError,
-        'retry.initialBackoffMs must be a finite number >= 0, found NaN',
+        'retry.initialBackoffMs must be a finite number within [0, 2147483647], found NaN',
       ],
       [
         { maxBackoffMs: 10 },
@@ -125,7 +129,18 @@ describe('RetryPolicy', () => {
       [
         { maxBackoffMs: Infinity },
         RangeError,
-        'retry.maxBackoffMs must be a finite number >= 0, found Infinity',
+        'retry.maxBackoffMs must be a finite number within [0, 2147483647], found Infinity',
+      ],
+      [
+        // setTimeout fires after 1 ms beyond 2^31 - 1: every retry would come at once.
+        { maxBackoffMs: 2_147_483_648 },
+        RangeError,
+        'retry.maxBackoffMs must be a finite number within [0, 2147483647], found 2147483648',
+      ],
+      [
+        { initialBackoffMs: 3e9, maxBackoffMs: 3e9 },
+        RangeError,
+        'retry.initialBackoffMs must be a finite number within [0, 2147483647], found 3000000000',
       ],
       [{ multiplier: 0.5 }, RangeError, 'retry.multiplier must be a finite number >= 1, found 0.5'],
       [{ jitter: 'yes' }, TypeError, 'retry.jitter must be a boolean, found string "yes"'],
@@ -134,6 +149,11 @@ describe('RetryPolicy', () => {
     ])('rejects %p', (options, Kind, message) => {
       expect(() => new RetryPolicy(options as never)).toThrow(Kind);
       expect(() => new RetryPolicy(options as never)).toThrow(message);
+    });
+
+    it('accepts backoffs up to 2^31 - 1 ms', () => {
+      const policy = new RetryPolicy({ jitter: false, initialBackoffMs: 1_000, maxBackoffMs: 2_147_483_647 });
+      expect(policy.backoffMs(100)).toBe(2_147_483_647);
     });
 
     it('rejects a non-object', () => {
