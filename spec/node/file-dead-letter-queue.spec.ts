@@ -280,7 +280,7 @@ describe('FileDeadLetterQueue', () => {
       expect(await queue.read()).toEqual([]);
     });
 
-    it('puts back the records whose submit rejected', async () => {
+    it('keeps the records whose submit rejected, moved to the end', async () => {
       const queue = new FileDeadLetterQueue<Tick>({ path: file });
       for (let n = 1; n <= 4; n += 1) await queue.put(record(n));
       const target = {
@@ -352,7 +352,7 @@ describe('FileDeadLetterQueue', () => {
       expect(await queue.read()).toEqual([]);
     });
 
-    it('puts records back when the coordinator is already stopped', async () => {
+    it('keeps the records when the coordinator is already stopped', async () => {
       const queue = new FileDeadLetterQueue<Tick>({ path: file });
       await queue.put(record(1));
       const stopped = new WriteCoordinator<Tick>({ sink: () => undefined, bus: null });
