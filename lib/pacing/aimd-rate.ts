@@ -2,7 +2,7 @@ import { Observable, asyncScheduler, type SchedulerLike, type Subscription } fro
 import { compareLevels, type BackpressureLevel } from '../levels/backpressure-level.js';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import { assertNumber, assertPositiveNumber } from '../internal/validate.js';
-import { assertObservable, createLevelTracker } from './level-input.js';
+import { assertObservable, createLevelTracker, followControl } from './level-input.js';
 import { assertDelayMs } from './max-delay.js';
 
 /**
@@ -114,24 +114,13 @@ export function aimdRate(
     subscriber.add(() => timer?.unsubscribe());
     subscriber.next(initial);
     arm();
-    subscriber.add(
-      feedback$.subscribe({
-        next: (input) => {
-          let next: BackpressureLevel;
-          try {
-            next = toLevel(input);
-          } catch (error) {
-            subscriber.error(error);
-            return;
-          }
-          if (next === level) return;
-          const rising = compareLevels(next, level) > 0;
-          level = next;
-          arm();
-          if (rising) set(rate * decreaseFactor);
-        },
-        error: (error: unknown) => subscriber.error(error),
-      }),
-    );
+    followControl(subscriber, feedback$, (input) => {
+      const next = toLevel(input);
+      if (next === level) return;
+      const rising = compareLevels(next, level) > 0;
+      level = next;
+      arm();
+      if (rising) set(rate * decreaseFactor);
+    });
   });
 }

@@ -1,4 +1,4 @@
-import { isObservable, type Observable } from 'rxjs';
+import { isObservable, type Observable, type Subscriber } from 'rxjs';
 import { describeValue } from '../errors/backpressure-error.js';
 import { isBackpressureLevel, maxLevel, type BackpressureLevel } from '../levels/backpressure-level.js';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
@@ -49,4 +49,29 @@ export function assertObservable(name: string, value: unknown): asserts value is
  */
 export function assertMsOrPause(name: string, value: unknown, allowZero: boolean): number | 'pause' {
   return value === 'pause' ? value : assertDelayMs(name, value, allowZero, " or 'pause'");
+}
+
+/**
+ * @internal Subscribes an operator's output to its controlling stream (a level, `paused$`, a rate)
+ * and ties the two together: each value goes to `onValue`; what `onValue` throws (a value that is
+ * not a level, say) and the stream's error error the output; the stream's completion is ignored,
+ * since the last state holds. Unsubscribing the output unsubscribes the stream.
+ */
+export function followControl<C>(
+  subscriber: Subscriber<unknown>,
+  control$: Observable<C>,
+  onValue: (value: C) => void,
+): void {
+  subscriber.add(
+    control$.subscribe({
+      next: (value) => {
+        try {
+          onValue(value);
+        } catch (error) {
+          subscriber.error(error);
+        }
+      },
+      error: (error: unknown) => subscriber.error(error),
+    }),
+  );
 }

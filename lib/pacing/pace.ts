@@ -1,13 +1,8 @@
-import { Observable, asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
 import { describeValue } from '../errors/backpressure-error.js';
 import { assertNumber } from '../internal/validate.js';
 import { assertObservable } from './level-input.js';
-import {
-  PacedBuffer,
-  resolveBufferOptions,
-  type PacingBufferOptions,
-  type ReleasePolicy,
-} from './paced-buffer.js';
+import { pacedOperator, resolveBufferOptions, type PacingBufferOptions } from './paced-buffer.js';
 import { RateController } from './rate-controller.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -71,14 +66,14 @@ export function pace<T>(
   const bufferOptions = resolveBufferOptions(rest);
   if (rate instanceof RateController) {
     const controller = rate;
-    return paced(controller.rate$, () => ({
+    return pacedOperator<T, number>('pace', controller.rate$, bufferOptions, () => ({
       policy: { wait: (now) => controller.waitAt(now), released: (now) => controller.takeAt(now) },
-      onRate: () => undefined,
+      onControl: () => true,
       scheduler: controller.scheduler,
     }));
   }
   assertObservable('rate', rate);
-  return paced(rate, () => {
+  return pacedOperator<T, number>('pace', rate, bufferOptions, () => {
     const bucket = new TokenBucket(0, burst);
     let rateKnown = false; // values wait for the first rate, even with tokens in the bucket
     return {
@@ -86,48 +81,15 @@ export function pace<T>(
         wait: (now) => (rateKnown ? bucket.wait(now) : 'pause'),
         released: (now) => void bucket.take(now),
       },
-      onRate: (value: number) => {
+      onControl: (value) => {
         if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
           throw new RangeError(`rate$ must emit finite numbers >= 0, found ${describeValue(value)}`);
         }
         bucket.setRate(value, scheduler.now());
         rateKnown = true;
+        return true;
       },
       scheduler,
     };
   });
-
-  function paced(
-    rate$: Observable<number>,
-    setup: () => { policy: ReleasePolicy; onRate: (value: number) => void; scheduler: SchedulerLike },
-  ): MonoTypeOperatorFunction<T> {
-    return (source) =>
-      new Observable<T>((subscriber) => {
-        const { policy, onRate, scheduler: clock } = setup();
-        const buffer = new PacedBuffer<T>(subscriber, policy, bufferOptions, 'pace', clock);
-        subscriber.add(() => buffer.dispose());
-        subscriber.add(
-          rate$.subscribe({
-            next: (value) => {
-              try {
-                onRate(value);
-              } catch (error) {
-                subscriber.error(error);
-                return;
-              }
-              buffer.refresh();
-            },
-            error: (error: unknown) => subscriber.error(error),
-          }),
-        );
-        if (subscriber.closed) return;
-        subscriber.add(
-          source.subscribe({
-            next: (value) => buffer.next(value),
-            error: (error: unknown) => subscriber.error(error),
-            complete: () => buffer.complete(),
-          }),
-        );
-      });
-  }
 }

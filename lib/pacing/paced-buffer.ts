@@ -1,10 +1,17 @@
-import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
+import {
+  Observable,
+  type MonoTypeOperatorFunction,
+  type SchedulerLike,
+  type Subscriber,
+  type Subscription,
+} from 'rxjs';
 import { describeValue } from '../errors/backpressure-error.js';
 import { Deque } from '../internal/deque.js';
 import { assertFunction, assertInteger, assertOneOf } from '../internal/validate.js';
 import { BufferOverflowError } from '../errors/buffer-overflow-error.js';
 import type { Dropped } from '../queue/bounded-queue.js';
 import { MAX_DELAY_MS } from './max-delay.js';
+import { followControl } from './level-input.js';
 
 /**
  * What a full pacing buffer does when one more value arrives:
@@ -216,4 +223,46 @@ export class PacedBuffer<T> {
       this.timer = null;
     }
   }
+}
+
+/** @internal What one subscription of a {@link pacedOperator} needs: its own state, made fresh. */
+export interface PacedSetup<C> {
+  readonly policy: ReleasePolicy;
+  /**
+   * Takes a value of the controlling stream; returns whether the policy changed (the release is
+   * then re-timed). Throws to error the output.
+   */
+  readonly onControl: (value: C) => boolean;
+  readonly scheduler: SchedulerLike;
+}
+
+/**
+ * @internal The wiring shared by `pauseWhile`, `throttleByLevel` and `pace`: per subscription, a
+ * {@link PacedBuffer} driven by `setup()`'s policy; the controlling stream subscribed before the
+ * source (so a synchronous one holds a synchronous source from its first value); errors of either
+ * error the output; the source's completion waits for the buffer.
+ */
+export function pacedOperator<T, C>(
+  operator: string,
+  control$: Observable<C>,
+  options: ResolvedBufferOptions<T>,
+  setup: () => PacedSetup<C>,
+): MonoTypeOperatorFunction<T> {
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      const { policy, onControl, scheduler } = setup();
+      const buffer = new PacedBuffer<T>(subscriber, policy, options, operator, scheduler);
+      subscriber.add(() => buffer.dispose());
+      followControl(subscriber, control$, (value) => {
+        if (onControl(value)) buffer.refresh();
+      });
+      if (subscriber.closed) return;
+      subscriber.add(
+        source.subscribe({
+          next: (value) => buffer.next(value),
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => buffer.complete(),
+        }),
+      );
+    });
 }

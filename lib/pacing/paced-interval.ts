@@ -1,6 +1,6 @@
 import { Observable, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import type { BackpressureLevel } from '../levels/backpressure-level.js';
-import { assertMsOrPause, assertObservable, checkLevel } from './level-input.js';
+import { assertMsOrPause, assertObservable, checkLevel, followControl } from './level-input.js';
 
 /**
  * Periods of {@link pacedInterval} per level, in ms (`> 0` and at most 2 147 483 647, the longest
@@ -79,23 +79,12 @@ export function pacedInterval(
       }, delay);
     };
     subscriber.add(() => timer?.unsubscribe());
-    subscriber.add(
-      level$.subscribe({
-        next: (value) => {
-          let next: BackpressureLevel;
-          try {
-            next = checkLevel('level$', value);
-          } catch (error) {
-            subscriber.error(error);
-            return;
-          }
-          if (next === level) return;
-          level = next;
-          arm();
-        },
-        error: (error: unknown) => subscriber.error(error),
-      }),
-    );
+    followControl(subscriber, level$, (value) => {
+      const next = checkLevel('level$', value);
+      if (next === level) return;
+      level = next;
+      arm();
+    });
     if (timer === null) arm();
   });
 }

@@ -1,7 +1,7 @@
-import { Observable, asapScheduler, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
+import { asapScheduler, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
 import { describeValue } from '../errors/backpressure-error.js';
 import { assertObservable } from './level-input.js';
-import { PacedBuffer, resolveBufferOptions, type PacingBufferOptions } from './paced-buffer.js';
+import { pacedOperator, resolveBufferOptions, type PacingBufferOptions } from './paced-buffer.js';
 
 /**
  * Options of {@link pauseWhile}: the bound of its buffer and what happens at it.
@@ -58,39 +58,19 @@ export function pauseWhile<T>(
 ): MonoTypeOperatorFunction<T> {
   assertObservable('paused$', paused$);
   const bufferOptions = resolveBufferOptions(options);
-  return (source) =>
-    new Observable<T>((subscriber) => {
-      let paused = false;
-      const buffer = new PacedBuffer<T>(
-        subscriber,
-        { wait: () => (paused ? 'pause' : 0), released: () => undefined },
-        bufferOptions,
-        'pauseWhile',
-        scheduler,
-      );
-      subscriber.add(() => buffer.dispose());
-      subscriber.add(
-        paused$.subscribe({
-          next: (value) => {
-            if (typeof value !== 'boolean') {
-              subscriber.error(new TypeError(`paused$ must emit booleans, found ${describeValue(value)}`));
-              return;
-            }
-            if (value === paused) return;
-            paused = value;
-            if (!paused) buffer.refresh();
-          },
-          error: (error: unknown) => subscriber.error(error),
-          // Completion keeps the last state.
-        }),
-      );
-      if (subscriber.closed) return;
-      subscriber.add(
-        source.subscribe({
-          next: (value) => buffer.next(value),
-          error: (error: unknown) => subscriber.error(error),
-          complete: () => buffer.complete(),
-        }),
-      );
-    });
+  return pacedOperator<T, boolean>('pauseWhile', paused$, bufferOptions, () => {
+    let paused = false;
+    return {
+      policy: { wait: () => (paused ? 'pause' : 0), released: () => undefined },
+      onControl: (value) => {
+        if (typeof value !== 'boolean') {
+          throw new TypeError(`paused$ must emit booleans, found ${describeValue(value)}`);
+        }
+        const resumed = paused && !value;
+        paused = value;
+        return resumed;
+      },
+      scheduler,
+    };
+  });
 }

@@ -1,7 +1,7 @@
-import { Observable, asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
 import type { BackpressureLevel } from '../levels/backpressure-level.js';
 import { assertMsOrPause, assertObservable, checkLevel } from './level-input.js';
-import { PacedBuffer, resolveBufferOptions, type PacingBufferOptions } from './paced-buffer.js';
+import { pacedOperator, resolveBufferOptions, type PacingBufferOptions } from './paced-buffer.js';
 
 /**
  * Options of {@link throttleByLevel}: the minimum gap per level, and the buffer's bound.
@@ -69,50 +69,26 @@ export function throttleByLevel<T>(
     hard: assertMsOrPause('hard', hard, true),
   };
   const bufferOptions = resolveBufferOptions(rest);
-  return (source) =>
-    new Observable<T>((subscriber) => {
-      let level: BackpressureLevel = 'ok';
-      let lastEmit = Number.NEGATIVE_INFINITY;
-      const buffer = new PacedBuffer<T>(
-        subscriber,
-        {
-          wait: (now) => {
-            const gap = gaps[level];
-            return gap === 'pause' ? gap : Math.max(0, lastEmit + gap - now);
-          },
-          released: (now) => {
-            lastEmit = now;
-          },
+  return pacedOperator<T, BackpressureLevel>('throttleByLevel', level$, bufferOptions, () => {
+    let level: BackpressureLevel = 'ok';
+    let lastEmit = Number.NEGATIVE_INFINITY;
+    return {
+      policy: {
+        wait: (now) => {
+          const gap = gaps[level];
+          return gap === 'pause' ? gap : Math.max(0, lastEmit + gap - now);
         },
-        bufferOptions,
-        'throttleByLevel',
-        scheduler,
-      );
-      subscriber.add(() => buffer.dispose());
-      subscriber.add(
-        level$.subscribe({
-          next: (value) => {
-            let next: BackpressureLevel;
-            try {
-              next = checkLevel('level$', value);
-            } catch (error) {
-              subscriber.error(error);
-              return;
-            }
-            if (next === level) return;
-            level = next;
-            buffer.refresh();
-          },
-          error: (error: unknown) => subscriber.error(error),
-        }),
-      );
-      if (subscriber.closed) return;
-      subscriber.add(
-        source.subscribe({
-          next: (value) => buffer.next(value),
-          error: (error: unknown) => subscriber.error(error),
-          complete: () => buffer.complete(),
-        }),
-      );
-    });
+        released: (now) => {
+          lastEmit = now;
+        },
+      },
+      onControl: (value) => {
+        const next = checkLevel('level$', value);
+        if (next === level) return false;
+        level = next;
+        return true;
+      },
+      scheduler,
+    };
+  });
 }
