@@ -15,14 +15,17 @@ export function checkLevel(name: string, value: unknown): BackpressureLevel {
 /**
  * @internal Folds feedback events (and plain levels) into one level: the worst latest level across
  * the coordinators seen so far, or the level of `coordinatorId` alone when given. A plain level
- * counts as the level of an anonymous coordinator. Memory: one entry per coordinator id seen.
+ * counts as the level of an anonymous coordinator, unless `acceptLevels` is false (then it is an
+ * error, like any input that is not an event). Memory: one entry per coordinator id seen.
  */
 export function createLevelTracker(
   coordinatorId?: string,
+  acceptLevels = true,
 ): (input: FeedbackEvent | BackpressureLevel) => BackpressureLevel {
   const latest = new Map<string, BackpressureLevel>();
+  const expected = acceptLevels ? 'feedback events or levels' : 'feedback events';
   return (input) => {
-    if (typeof input === 'string') {
+    if (typeof input === 'string' && acceptLevels) {
       latest.set('', checkLevel('feedback$', input));
     } else if (typeof input === 'object' && input !== null) {
       const event = input;
@@ -31,7 +34,7 @@ export function createLevelTracker(
       }
       latest.set(String(event.coordinatorId), checkLevel('feedback$ event level', event.level));
     } else {
-      throw new TypeError(`feedback$ must emit feedback events or levels, found ${describeValue(input)}`);
+      throw new TypeError(`feedback$ must emit ${expected}, found ${describeValue(input)}`);
     }
     return coordinatorId === undefined ? maxLevel(...latest.values()) : (latest.get(coordinatorId) ?? 'ok');
   };

@@ -28,14 +28,10 @@ export function levelOf(
   assertObservable('feedback$', feedback$);
   if (coordinatorId !== undefined) assertNonEmptyString('coordinatorId', coordinatorId);
   return new Observable<BackpressureLevel>((subscriber) => {
-    const toLevel = createLevelTracker(coordinatorId);
+    const toLevel = createLevelTracker(coordinatorId, false);
     subscriber.next('ok');
     return feedback$.subscribe({
       next: (event) => {
-        if (typeof event !== 'object' || event === null) {
-          subscriber.error(new TypeError(`feedback$ must emit feedback events, found ${String(event)}`));
-          return;
-        }
         let level: BackpressureLevel;
         try {
           level = toLevel(event);

@@ -125,22 +125,58 @@ export class RateController {
     this.rate$ = this.rateSubject.pipe(distinctUntilChanged());
   }
 
-  /** The effective rate now, in values per second. */
+  /**
+   * The effective rate now, in values per second.
+   *
+   * @example
+   * ```ts
+   * const controller = new RateController({ rate: 100 });
+   * controller.setLevel('soft');
+   * controller.rate; // 50 (the default scale halves it at soft)
+   * ```
+   */
   get rate(): number {
     return this.bucket.currentRate;
   }
 
-  /** The base rate (at level `ok` with scale 1). */
+  /**
+   * The base rate (at level `ok` with scale 1), as set by the `rate` option or {@link setRate}.
+   *
+   * @example
+   * ```ts
+   * const controller = new RateController({ rate: 100 });
+   * controller.setLevel('hard');
+   * [controller.baseRate, controller.rate]; // [100, 1]: the floor applies at hard
+   * ```
+   */
   get baseRate(): number {
     return this.base;
   }
 
-  /** The level the rate follows now. */
+  /**
+   * The level the rate follows now.
+   *
+   * @example
+   * ```ts
+   * controller.follow(coordinator.level$);
+   * if (controller.level === 'hard') log.warn('producer slowed to the floor rate');
+   * ```
+   */
   get level(): BackpressureLevel {
     return this.currentLevel;
   }
 
-  /** Tokens in the bucket now (fractional). */
+  /**
+   * Tokens in the bucket now (fractional), on the controller's scheduler clock.
+   *
+   * @example
+   * ```ts
+   * const controller = new RateController({ rate: 10, burst: 5 });
+   * controller.tokens; // 5: the bucket starts full
+   * controller.tryAcquire();
+   * controller.tokens; // 4, refilling at 10 a second
+   * ```
+   */
   get tokens(): number {
     return this.bucket.available(this.scheduler.now());
   }

@@ -66,6 +66,23 @@ describe('levelOf', () => {
     });
   });
 
+  it('describes what it found in the TypeError, and takes no plain levels', () => {
+    testScheduler.run(({ cold, expectObservable }) => {
+      const level = cold('-h', { h: 'hard' as unknown as FeedbackEvent });
+      expectObservable(levelOf(level)).toBe(
+        'o#',
+        L,
+        new TypeError('feedback$ must emit feedback events, found string "hard"'),
+      );
+      const number = cold('-n', { n: 7 as unknown as FeedbackEvent });
+      expectObservable(levelOf(number)).toBe(
+        'o#',
+        L,
+        new TypeError('feedback$ must emit feedback events, found number 7'),
+      );
+    });
+  });
+
   it('unsubscribes from feedback$', () => {
     testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
       const feedback = hot('-y-z-x-', E);
