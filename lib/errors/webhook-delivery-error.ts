@@ -3,14 +3,15 @@ import { BackpressureError } from './backpressure-error.js';
 /**
  * How a webhook delivery failed: an HTTP status that is not 2xx (`'status'`), a redirect (never
  * followed: a signed request must not be replayed to another host), no response (`'network'`), no
- * response within `timeoutMs` (`'timeout'`), or `stop()` (`'aborted'`).
+ * response within `timeoutMs` (`'timeout'`), `stop()` (`'aborted'`), or a request that could not be
+ * signed, so was not sent (`'signing'`: no WebCrypto, as on a browser page not served over https).
  *
  * @example
  * ```ts
  * const transient: WebhookFailureKind[] = ['network', 'timeout'];
  * ```
  */
-export type WebhookFailureKind = 'status' | 'redirect' | 'network' | 'timeout' | 'aborted';
+export type WebhookFailureKind = 'status' | 'redirect' | 'network' | 'timeout' | 'aborted' | 'signing';
 
 /**
  * Why `HttpFeedbackBroadcaster` could not deliver an event, as reported on its `failed$`. It tells the
@@ -56,6 +57,8 @@ function describeFailure(kind: WebhookFailureKind, status: number | null, cause:
       return 'no response before the timeout';
     case 'aborted':
       return 'the request aborted by stop()';
+    case 'signing':
+      return `no request sent: signing it failed (${cause instanceof Error ? cause.message : String(cause)})`;
     default:
       return `a network error (${cause instanceof Error ? cause.message : String(cause)})`;
   }

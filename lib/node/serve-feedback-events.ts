@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Observable, Subscription } from 'rxjs';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import { toWire } from '../feedback/wire.js';
-import { assertInteger, assertNumber } from '../internal/validate.js';
+import { assertInteger } from '../internal/validate.js';
+import { assertTimerMs } from '../webhook/internal/timer-bounds.js';
 
 /**
  * Options of {@link serveFeedbackEvents}.
@@ -15,7 +16,9 @@ import { assertInteger, assertNumber } from '../internal/validate.js';
 export interface ServeFeedbackEventsOptions {
   /**
    * How often a comment line is sent to keep idle connections open through proxies, in ms; `0`
-   * sends none. @default 15000
+   * sends none; at most 2147483647 (the longest timer delay). Keep it below the readers' idle
+   * timeout (`idleTimeoutMs` of `fromFeedbackEvents`, 45 s by default), or they take the quiet
+   * stream for a dead one and reconnect. @default 15000
    */
   readonly heartbeatMs?: number;
   /**
@@ -75,7 +78,7 @@ export function serveFeedbackEvents(
     throw new TypeError('feedback$ must be an Observable of feedback events');
   }
   const { heartbeatMs = 15_000, maxBufferedBytes = 1_048_576 } = options;
-  assertNumber('heartbeatMs', heartbeatMs, 0);
+  assertTimerMs('heartbeatMs', heartbeatMs);
   assertInteger('maxBufferedBytes', maxBufferedBytes, 1);
   const open = new Set<() => void>();
 

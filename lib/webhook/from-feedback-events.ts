@@ -4,8 +4,10 @@ import { fromWire } from '../feedback/wire.js';
 import { FeedbackStreamError } from '../errors/feedback-stream-error.js';
 import { FeedbackFormatError } from '../errors/feedback-format-error.js';
 import { describeValue } from '../errors/backpressure-error.js';
-import { assertFunction, assertNumber } from '../internal/validate.js';
+import { assertFunction } from '../internal/validate.js';
+import { assertHeaders } from './internal/headers.js';
 import { SseParser } from './internal/sse-parser.js';
+import { assertTimerMs } from './internal/timer-bounds.js';
 import { redactUrl, resolveHttpUrl } from './internal/url.js';
 
 /**
@@ -43,8 +45,20 @@ export type EventSourceConstructor = new (url: string) => EventSourceLike;
  * ```
  */
 export interface FromFeedbackEventsOptions {
-  /** The wait before reconnecting after the stream drops or a connection fails, in ms. @default 1000 */
+  /**
+   * The wait before reconnecting after the stream drops or a connection fails, in ms; at most
+   * 2147483647 (the longest timer delay). @default 1000
+   */
   readonly reconnectMs?: number;
+  /**
+   * Fetch reader only: how long the connection may stay silent, in ms, before it counts as dead
+   * and is replaced by a new one (after `reconnectMs`). Every chunk received, heartbeats included,
+   * restarts the count, as does connecting; so it must exceed the server's heartbeat interval
+   * (15 s for `serveFeedbackEvents`). `0` turns the watchdog off; at most 2147483647. A connection
+   * can die without either end noticing (a NAT or proxy dropping it, a peer that vanished): without
+   * this the stream would wait forever. @default 45000
+   */
+  readonly idleTimeoutMs?: number;
   /**
    * Read the stream with this `fetch` (instead of `EventSource`), e.g. to send headers or use a
    * proxy. @default globalThis.fetch, used only when there is no global EventSource
@@ -54,7 +68,7 @@ export interface FromFeedbackEventsOptions {
   readonly EventSource?: EventSourceConstructor;
   /** Headers to send; given any, the fetch reader is used (an `EventSource` cannot send them). @default {} */
   readonly headers?: Readonly<Record<string, string>>;
-  /** Schedules the reconnection waits. @default asyncScheduler */
+  /** Schedules the reconnection waits and the idle watchdog. @default asyncScheduler */
   readonly scheduler?: SchedulerLike;
 }
 
@@ -73,6 +87,8 @@ const EVENT_SOURCE_CLOSED = 2;
  * status or a content type that is not `text/event-stream` (fetch reader only; an `EventSource`
  * does not say why it failed, so it is retried), and with `FeedbackFormatError` for a message that
  * is not a valid event. Lossless while connected, bounded: a line longer than 1 MiB is an error.
+ * The fetch reader also reconnects when nothing at all arrived for `idleTimeoutMs` (a connection
+ * that died silently), so keep the server's heartbeats on.
  *
  * @example
  * ```ts
@@ -88,12 +104,15 @@ export function fromFeedbackEvents(
   const endpoint = resolveHttpUrl('url', url);
   const {
     reconnectMs = 1000,
+    idleTimeoutMs = 45_000,
     fetch: fetchOption,
     EventSource: eventSourceOption,
-    headers = {},
+    headers: headersOption = {},
     scheduler = asyncScheduler,
   } = options;
-  assertNumber('reconnectMs', reconnectMs, 0);
+  assertTimerMs('reconnectMs', reconnectMs);
+  assertTimerMs('idleTimeoutMs', idleTimeoutMs);
+  const headers = assertHeaders('headers', headersOption);
   if (fetchOption !== undefined) assertFunction('fetch', fetchOption);
   if (eventSourceOption !== undefined) assertFunction('EventSource', eventSourceOption);
   const globalEventSource = (globalThis as { EventSource?: EventSourceConstructor }).EventSource;
@@ -107,14 +126,6 @@ export function fromFeedbackEvents(
     if (fetchOption !== undefined) fetchFn = fetchOption;
     else if (typeof globalThis.fetch === 'function') fetchFn = globalThis.fetch.bind(globalThis);
     else throw new TypeError('fetch must be given: expected a global EventSource or fetch, found neither');
-  }
-  try {
-    new Headers(headers);
-  } catch (error) {
-    throw new TypeError(
-      `headers must hold valid HTTP header names and values: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
   }
   const displayUrl = redactUrl(endpoint);
 
@@ -178,20 +189,43 @@ export function fromFeedbackEvents(
     const connectFetch = (doFetch: typeof fetch): void => {
       const controller = new AbortController();
       let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+      let watchdog: Subscription | undefined;
+      let lastActivity = scheduler.now();
+      // Once this connection was given up (dropped, replaced or unsubscribed), nothing it still
+      // delivers counts: a fetch that ignores its signal may resolve long after.
+      const stale = (): boolean => closed || controller.signal.aborted;
       disconnect = () => {
+        watchdog?.unsubscribe();
+        watchdog = undefined;
         controller.abort();
         // Some fetch implementations keep the connection after an abort mid-body; cancel it too.
         reader?.cancel().catch(() => undefined);
       };
+      // Checks for silence at most once per idleTimeoutMs, rather than restarting a timer per chunk.
+      const watch = (delay: number): void => {
+        watchdog = scheduler.schedule(() => {
+          watchdog = undefined;
+          if (stale()) return;
+          const quiet = scheduler.now() - lastActivity;
+          if (quiet >= idleTimeoutMs) scheduleReconnect();
+          else watch(idleTimeoutMs - quiet);
+        }, delay);
+      };
+      if (idleTimeoutMs > 0) watch(idleTimeoutMs);
       const read = async (): Promise<void> => {
         const requestHeaders = new Headers(headers);
         requestHeaders.set('accept', 'text/event-stream');
         requestHeaders.set('cache-control', 'no-cache');
         const response = await doFetch(endpoint, { headers: requestHeaders, signal: controller.signal });
+        if (stale()) {
+          await response.body?.cancel().catch(() => undefined);
+          return;
+        }
+        lastActivity = scheduler.now();
         const { status } = response;
         if (status === 408 || status === 429 || status >= 500) {
-          await response.body?.cancel();
-          scheduleReconnect();
+          await response.body?.cancel().catch(() => undefined);
+          if (!stale()) scheduleReconnect();
           return;
         }
         const type = response.headers.get('content-type') ?? '';
@@ -211,7 +245,9 @@ export function fromFeedbackEvents(
         const parser = new SseParser();
         for (;;) {
           const { done, value } = await reader.read();
+          if (stale()) return;
           if (done) break;
+          lastActivity = scheduler.now();
           for (const message of parser.push(decoder.decode(value, { stream: true }))) {
             if (message.type === 'message' && !deliver(message.data)) {
               await reader.cancel().catch(() => undefined);
@@ -222,7 +258,7 @@ export function fromFeedbackEvents(
         scheduleReconnect();
       };
       read().catch((error: unknown) => {
-        if (controller.signal.aborted || closed) return;
+        if (stale()) return;
         // The parser's overlong line is the server's fault, not the network's.
         if (error instanceof RangeError) fail(error);
         else scheduleReconnect();

@@ -1,19 +1,17 @@
-import { Subject, isObservable, type Observable, type Subscription } from 'rxjs';
+import { Subject, Subscription, isObservable, type Observable } from 'rxjs';
 import { feedbackBus, type FeedbackBus } from '../feedback/feedback-bus.js';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
-import { toWire } from '../feedback/wire.js';
+import { fromWire, toWire } from '../feedback/wire.js';
 import { describeValue } from '../errors/backpressure-error.js';
 import { WebhookDeliveryError, type WebhookFailureKind } from '../errors/webhook-delivery-error.js';
-import {
-  assertFunction,
-  assertInteger,
-  assertNonEmptyString,
-  assertNumber,
-  assertPositiveNumber,
-} from '../internal/validate.js';
+import { assertFunction, assertInteger, assertNonEmptyString } from '../internal/validate.js';
 import { FEEDBACK_SIGNATURE_HEADER, importHmacKey, signWithKey } from './feedback-signature.js';
 import { abortableDelay } from './internal/abortable-delay.js';
+import { assertHeaders } from './internal/headers.js';
+import { raceAbort } from './internal/race-abort.js';
+import { reportUnhandledError } from './internal/report-unhandled-error.js';
 import { parseRetryAfter } from './internal/retry-after.js';
+import { assertTimerMs, clampTimerMs } from './internal/timer-bounds.js';
 import { redactUrl, resolveHttpUrl } from './internal/url.js';
 
 /**
@@ -29,22 +27,33 @@ import { redactUrl, resolveHttpUrl } from './internal/url.js';
 export interface HttpFeedbackBroadcasterOptions {
   /** The endpoint that receives the POSTs; http or https (relative URLs resolve against the page in browsers). */
   readonly url: string | URL;
-  /** How long one attempt may take, from sending to response headers, in ms. @default 2500 */
+  /**
+   * How long one attempt may take, from sending to response headers, in ms; at most 2147483647
+   * (the longest timer delay). @default 2500
+   */
   readonly timeoutMs?: number;
   /** How many attempts in all (1 = no retry); an integer `>= 1`. @default 3 */
   readonly maxRetries?: number;
-  /** The wait before the second attempt, in ms; it doubles for each further one. @default 500 */
+  /**
+   * The wait before the second attempt, in ms; it doubles for each further one, up to 2147483647
+   * (the longest timer delay, also the largest value accepted). @default 500
+   */
   readonly backoffMs?: number;
   /**
    * The longest wait a `Retry-After` header (on 408, 429 or 5xx) can impose, in ms; a longer one is
-   * cut to this, so one answer can never stall a coordinator's webhook for long. @default 30000
+   * cut to this, so one answer can never stall a coordinator's webhook for long. At most
+   * 2147483647. @default 30000
    */
   readonly maxRetryAfterMs?: number;
   /** With a secret, every request is signed in the `x-feedback-signature` header. @default undefined */
   readonly secret?: string;
   /** Extra headers sent with every request (e.g. an API key). They cannot replace `content-type` or the signature. @default {} */
   readonly headers?: Readonly<Record<string, string>>;
-  /** The `fetch` to use (a test double, or one with a proxy agent). @default globalThis.fetch */
+  /**
+   * The `fetch` to use (a test double, or one with a proxy agent). One that ignores its `signal`
+   * cannot hold a delivery up: on a timeout or `stop()` the attempt ends anyway, and a response
+   * that comes later is discarded. @default globalThis.fetch
+   */
   readonly fetch?: typeof fetch;
 }
 
@@ -202,27 +211,11 @@ export class HttpFeedbackBroadcaster {
     } = options;
     this.url = resolveHttpUrl('url', url);
     this.displayUrl = redactUrl(this.url);
-    this.timeoutMs = assertPositiveNumber('timeoutMs', timeoutMs);
+    this.timeoutMs = assertTimerMs('timeoutMs', timeoutMs, true);
     this.maxRetries = assertInteger('maxRetries', maxRetries, 1);
-    this.backoffMs = assertNumber('backoffMs', backoffMs, 0);
-    this.maxRetryAfterMs = assertNumber('maxRetryAfterMs', maxRetryAfterMs, 0);
-    if (typeof headers !== 'object' || headers === null) {
-      throw new TypeError(`headers must be an object of strings, found ${describeValue(headers)}`);
-    }
-    for (const [name, value] of Object.entries(headers)) {
-      if (typeof value !== 'string') {
-        throw new TypeError(`headers["${name}"] must be a string, found ${describeValue(value)}`);
-      }
-    }
-    try {
-      new Headers(headers);
-    } catch (error) {
-      throw new TypeError(
-        `headers must hold valid HTTP header names and values: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
-    }
-    this.headers = { ...headers };
+    this.backoffMs = assertTimerMs('backoffMs', backoffMs);
+    this.maxRetryAfterMs = assertTimerMs('maxRetryAfterMs', maxRetryAfterMs);
+    this.headers = assertHeaders('headers', headers);
     if (fetchOption !== undefined) {
       assertFunction('fetch', fetchOption);
       this.fetchFn = fetchOption;
@@ -282,7 +275,8 @@ export class HttpFeedbackBroadcaster {
   }
 
   /**
-   * Whether {@link start} subscribed and {@link stop} has not been called since.
+   * Whether {@link start} subscribed, {@link stop} has not been called since, and the source has not
+   * ended (errored or completed).
    *
    * @example
    * ```ts
@@ -297,6 +291,11 @@ export class HttpFeedbackBroadcaster {
    * Starts forwarding every event of `source` (a bus, or any Observable of events such as
    * `coordinator.feedback$`). The listener only records the event and returns, so the publisher is
    * never delayed. Calling it again with the same source does nothing.
+   *
+   * When an Observable source errors or completes, the broadcaster stops listening (`started`
+   * turns `false`; deliveries already under way finish) and can be started again. A source's error
+   * is reported like an observer's error in RxJS: to `config.onUnhandledError` when set, otherwise
+   * thrown asynchronously (an uncaught exception).
    *
    * @throws Error when already started on another source (call `stop()` first); TypeError when
    *   `source` is neither a bus nor an Observable.
@@ -315,11 +314,38 @@ export class HttpFeedbackBroadcaster {
         `source must be a FeedbackBus or an Observable of feedback events, found ${describeValue(source)}`,
       );
     }
-    this.source = source;
     const listener = (event: FeedbackEvent): void => this.enqueue(event);
-    this.subscription = isObservable(source)
-      ? source.subscribe({ next: listener, error: () => undefined })
-      : source.subscribe(listener);
+    if (!isObservable(source)) {
+      this.source = source;
+      this.subscription = source.subscribe(listener);
+      return this;
+    }
+    let ended = false;
+    // Created first, so that a source ending during subscribe() finds it.
+    const subscription = new Subscription();
+    const end = (): void => {
+      ended = true;
+      // Only if it is still this subscription: the source may end after a stop() and a new start().
+      if (this.subscription === subscription) {
+        this.subscription = undefined;
+        this.source = undefined;
+      }
+    };
+    subscription.add(
+      source.subscribe({
+        next: listener,
+        error: (error: unknown) => {
+          end();
+          reportUnhandledError(error);
+        },
+        complete: end,
+      }),
+    );
+    // A source that ended during subscribe() left nothing to listen to.
+    if (!ended) {
+      this.source = source;
+      this.subscription = subscription;
+    }
     return this;
   }
 
@@ -344,8 +370,10 @@ export class HttpFeedbackBroadcaster {
 
   /**
    * Delivers one event now, with retries, outside the per-coordinator coalescing (and reported on
-   * `delivered$` / `failed$` like the others). Delivery failures resolve `false`; the promise
-   * rejects only with a TypeError when `event` is not an object.
+   * `delivered$` / `failed$` like the others). Delivery failures resolve `false`. The promise
+   * rejects, and nothing is sent, only when `event` is not a valid event: with a TypeError when it
+   * is not an object, with the `FeedbackFormatError` of `fromWire` naming the first wrong field
+   * otherwise (say, a `level` that is not one of the three).
    *
    * @returns `true` only when a 2xx response came back.
    * @example
@@ -354,11 +382,12 @@ export class HttpFeedbackBroadcaster {
    * if (!ok) console.warn('feedback not delivered');
    * ```
    */
-  broadcastOne(event: FeedbackEvent): Promise<boolean> {
+  // Async, so that the checks reject rather than throw; the delivery still starts synchronously.
+  async broadcastOne(event: FeedbackEvent): Promise<boolean> {
     if (typeof event !== 'object' || event === null) {
-      return Promise.reject(new TypeError(`event must be a FeedbackEvent, found ${describeValue(event)}`));
+      throw new TypeError(`event must be a FeedbackEvent, found ${describeValue(event)}`);
     }
-    return this.deliver(event, () => false);
+    return this.deliver(event, wireBody(event), () => false);
   }
 
   private enqueue(event: FeedbackEvent): void {
@@ -373,12 +402,7 @@ export class HttpFeedbackBroadcaster {
     this.lanes.set(id, fresh);
     // Start after the publisher returns: even building the first request must not delay it, and
     // the rest of a synchronous burst coalesces into the lane meanwhile.
-    queueMicrotask(() => {
-      this.drain(id, fresh).catch(() => {
-        // Only a malformed event (not built by createFeedbackEvent) can get here; drop its lane.
-        if (this.lanes.get(id) === fresh) this.lanes.delete(id);
-      });
-    });
+    queueMicrotask(() => void this.drain(id, fresh).catch(reportUnhandledError));
   }
 
   private async drain(id: string, lane: Lane): Promise<void> {
@@ -386,21 +410,30 @@ export class HttpFeedbackBroadcaster {
     while (isCurrent() && lane.pending !== undefined) {
       const event = lane.pending;
       lane.pending = undefined;
-      await this.deliver(event, () => lane.pending !== undefined);
+      let body: string;
+      try {
+        body = wireBody(event);
+      } catch (error) {
+        // A malformed event (not built by createFeedbackEvent) published on the source: nothing
+        // to send; reported like a throwing observer, and the lane goes on with the next one.
+        reportUnhandledError(error);
+        continue;
+      }
+      await this.deliver(event, body, () => lane.pending !== undefined);
     }
     if (isCurrent()) this.lanes.delete(id);
   }
 
-  private async deliver(event: FeedbackEvent, superseded: () => boolean): Promise<boolean> {
+  /** Never rejects: every outcome is reported on `delivered$` or `failed$`. */
+  private async deliver(event: FeedbackEvent, body: string, superseded: () => boolean): Promise<boolean> {
     const stopSignal = this.stopController.signal;
     const started = Date.now();
     this.inFlightCount++;
     try {
-      const body = JSON.stringify(toWire(event));
       for (let attempt = 1; ; attempt++) {
         const outcome = await this.attempt(body, stopSignal);
         if (outcome.ok) {
-          this.emit(this.deliveredSubject, {
+          this.deliveredSubject.next({
             event,
             attempts: attempt,
             status: outcome.status,
@@ -416,9 +449,10 @@ export class HttpFeedbackBroadcaster {
           giveUp = isSuperseded;
         }
         if (!giveUp) {
+          // Both bounded by the longest timer delay: past it, a timer fires after 1 ms.
           const wait =
             outcome.retryAfterMs === undefined
-              ? this.backoffMs * 2 ** (attempt - 1)
+              ? clampTimerMs(this.backoffMs * 2 ** (attempt - 1))
               : Math.min(outcome.retryAfterMs, this.maxRetryAfterMs);
           if (!(await abortableDelay(wait, stopSignal))) {
             kind = 'aborted';
@@ -429,7 +463,7 @@ export class HttpFeedbackBroadcaster {
           }
         }
         if (giveUp) {
-          this.emit(this.failedSubject, {
+          this.failedSubject.next({
             event,
             attempts: attempt,
             status: outcome.status,
@@ -447,31 +481,41 @@ export class HttpFeedbackBroadcaster {
 
   private async attempt(body: string, stopSignal: AbortSignal): Promise<AttemptOutcome> {
     if (stopSignal.aborted) return failure('aborted', null, false, undefined);
-    const headers = new Headers(this.headers);
-    headers.set('content-type', 'application/json');
-    if (this.key !== undefined) {
-      try {
-        headers.set(FEEDBACK_SIGNATURE_HEADER, await signWithKey(await this.key, body, Date.now()));
-      } catch (error) {
-        // No WebCrypto, or a key it refused: retrying cannot help.
-        return failure('network', null, false, error);
-      }
-    }
+    // One controller for the whole attempt, listening to stop() from the start: a stop() while the
+    // request is being signed must abort it as surely as one while it is in flight.
     const controller = new AbortController();
     const onStop = (): void => controller.abort();
     stopSignal.addEventListener('abort', onStop, { once: true });
-    const timer = setTimeout(() => controller.abort(TIMEOUT), this.timeoutMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
+      const headers = new Headers(this.headers);
+      headers.set('content-type', 'application/json');
+      if (this.key !== undefined) {
+        try {
+          headers.set(FEEDBACK_SIGNATURE_HEADER, await signWithKey(await this.key, body, Date.now()));
+        } catch (error) {
+          // No WebCrypto (e.g. a browser page not served over https), or a key it refused: nothing
+          // was sent, and retrying cannot help.
+          return failure('signing', null, false, error);
+        }
+        if (controller.signal.aborted) return failure('aborted', null, false, undefined);
+      }
+      timer = setTimeout(() => controller.abort(TIMEOUT), this.timeoutMs);
       const fetchFn = this.fetchFn;
-      const response = await fetchFn(this.url, {
-        method: 'POST',
-        headers,
-        body,
-        redirect: 'manual',
-        signal: controller.signal,
-      });
+      // Raced against the controller, so that a fetch ignoring its signal cannot hold the lane.
+      const response = await raceAbort(
+        fetchFn(this.url, {
+          method: 'POST',
+          headers,
+          body,
+          redirect: 'manual',
+          signal: controller.signal,
+        }),
+        controller.signal,
+        cancelBody,
+      );
       // The body is not needed; cancelling frees the connection at once.
-      response.body?.cancel().catch(() => undefined);
+      cancelBody(response);
       const { status } = response;
       if (status >= 200 && status < 300) return { ok: true, status };
       if (response.type === 'opaqueredirect' || (status >= 300 && status < 400) || status === 0) {
@@ -496,14 +540,17 @@ export class HttpFeedbackBroadcaster {
       stopSignal.removeEventListener('abort', onStop);
     }
   }
+}
 
-  private emit<T>(subject: Subject<T>, value: T): void {
-    try {
-      subject.next(value);
-    } catch {
-      // A throwing observer is reported by RxJS itself; it must not turn into a failed delivery.
-    }
-  }
+/** The request body: `toWire(event)` as JSON, once `fromWire` accepts it (else it throws). */
+function wireBody(event: FeedbackEvent): string {
+  const wire = toWire(event);
+  fromWire(wire);
+  return JSON.stringify(wire);
+}
+
+function cancelBody(response: Response): void {
+  response.body?.cancel().catch(() => undefined);
 }
 
 function failure(

@@ -7,6 +7,7 @@ import {
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import fc from 'fast-check';
+import { config } from 'rxjs';
 import {
   createFeedbackReceiver,
   type FeedbackReceiver,
@@ -282,6 +283,24 @@ describe('createFeedbackReceiver', () => {
       });
       await sleep(50);
       expect((await post(h.url, BODY)).status).toBe(204);
+      expect(h.events).toEqual([EVENT]);
+    });
+
+    it('answers 204 to the sender even when an observer of feedback$ throws (RxJS reports it)', async () => {
+      const h = await start();
+      const unhandled: unknown[] = [];
+      const previous = config.onUnhandledError;
+      config.onUnhandledError = (error) => unhandled.push(error);
+      try {
+        h.receiver.feedback$.subscribe(() => {
+          throw new Error('observer bug');
+        });
+        expect((await post(h.url, BODY)).status).toBe(204);
+        await waitFor(() => unhandled.length === 1);
+      } finally {
+        config.onUnhandledError = previous;
+      }
+      expect((unhandled[0] as Error).message).toBe('observer bug');
       expect(h.events).toEqual([EVENT]);
     });
 

@@ -219,4 +219,11 @@ describe('serveFeedbackEvents', () => {
     expect(() => serveFeedbackEvents(new Subject(), { heartbeatMs: -1 })).toThrow(/heartbeatMs/);
     expect(() => serveFeedbackEvents(new Subject(), { maxBufferedBytes: 0 })).toThrow(/maxBufferedBytes/);
   });
+
+  it('rejects a heartbeatMs longer than a timer can wait (it would fire every millisecond)', () => {
+    expect(() => serveFeedbackEvents(new Subject(), { heartbeatMs: 2 ** 31 })).toThrow(
+      new RangeError('heartbeatMs must be at most 2147483647 ms (the longest timer delay), found 2147483648'),
+    );
+    expect(() => serveFeedbackEvents(new Subject(), { heartbeatMs: 2 ** 31 - 1 })).not.toThrow();
+  });
 });

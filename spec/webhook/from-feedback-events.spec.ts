@@ -8,7 +8,7 @@ import { createFeedbackEvent, type FeedbackEvent } from '../../lib/feedback/feed
 import { toWire } from '../../lib/feedback/wire.js';
 import { isFeedbackStreamError } from '../../lib/errors/feedback-stream-error.js';
 import { isFeedbackFormatError } from '../../lib/errors/feedback-format-error.js';
-import { startTestServer, waitFor, type TestServer } from './http-test-server.js';
+import { sleep, startTestServer, waitFor, type TestServer } from './http-test-server.js';
 
 function event(i: number): FeedbackEvent {
   return createFeedbackEvent({
@@ -269,9 +269,102 @@ describe('fromFeedbackEvents', () => {
     });
   });
 
+  describe('idle watchdog (fetch reader)', () => {
+    it('replaces a connection that went silent for idleTimeoutMs', async () => {
+      const closedSockets: number[] = [];
+      server = await startTestServer({
+        raw: (req, res) => {
+          const n = server!.requests.length;
+          req.socket.on('close', () => closedSockets.push(n));
+          // Open, then silent forever on the first connection; an event on the second.
+          res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': open\n\n');
+          if (n === 2) res.write(`data: ${data(5)}\n\n`);
+        },
+      });
+      const received: FeedbackEvent[] = [];
+      subscription = fromFeedbackEvents(server.url, { idleTimeoutMs: 300, reconnectMs: 10 }).subscribe((e) =>
+        received.push(e),
+      );
+
+      await waitFor(() => received.length === 1, 4_000, 'an event on a new connection');
+      expect(server.requests).toHaveLength(2);
+      await waitFor(() => closedSockets.includes(1), 2_000, 'the silent connection to close');
+      expect(received).toEqual([event(5)]);
+    });
+
+    it('keeps a connection that receives heartbeats', async () => {
+      server = await startTestServer({
+        raw: (_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': open\n\n');
+          const timer = setInterval(() => res.write(': heartbeat\n\n'), 50);
+          res.on('close', () => clearInterval(timer));
+        },
+      });
+      subscription = fromFeedbackEvents(server.url, { idleTimeoutMs: 400, reconnectMs: 10 }).subscribe();
+      await sleep(1_200);
+      expect(server.requests).toHaveLength(1);
+    });
+
+    it('gives up on a fetch that never answers and ignores its signal, after 45 s by default', () => {
+      const scheduler = new VirtualTimeScheduler(undefined, 44_999);
+      let calls = 0;
+      const neverFetch = (): Promise<Response> => {
+        calls++;
+        return new Promise<Response>(() => undefined);
+      };
+      subscription = fromFeedbackEvents('http://127.0.0.1:9/events', {
+        fetch: neverFetch,
+        scheduler,
+      }).subscribe();
+      expect(calls).toBe(1);
+      scheduler.flush();
+      expect(calls).toBe(1);
+      // At 45 s the connection is given up; the new one starts reconnectMs (1 s) later.
+      scheduler.maxFrames = 46_000;
+      scheduler.flush();
+      expect(calls).toBe(2);
+      expect(scheduler.now()).toBe(46_000);
+    });
+
+    it('can be turned off with 0', () => {
+      const scheduler = new VirtualTimeScheduler(undefined, 10_000_000);
+      let calls = 0;
+      const neverFetch = (): Promise<Response> => {
+        calls++;
+        return new Promise<Response>(() => undefined);
+      };
+      subscription = fromFeedbackEvents('http://127.0.0.1:9/events', {
+        fetch: neverFetch,
+        scheduler,
+        idleTimeoutMs: 0,
+      }).subscribe();
+      scheduler.flush();
+      expect(calls).toBe(1);
+    });
+  });
+
   it('validates its arguments', () => {
     expect(() => fromFeedbackEvents('ws://x/events')).toThrow(/url must be an http: or https: URL/);
     expect(() => fromFeedbackEvents('http://x/', { reconnectMs: -1 })).toThrow(/reconnectMs/);
+    expect(() => fromFeedbackEvents('http://x/', { reconnectMs: 2 ** 31 })).toThrow(
+      new RangeError('reconnectMs must be at most 2147483647 ms (the longest timer delay), found 2147483648'),
+    );
+    expect(() => fromFeedbackEvents('http://x/', { idleTimeoutMs: 2 ** 31 })).toThrow(
+      new RangeError(
+        'idleTimeoutMs must be at most 2147483647 ms (the longest timer delay), found 2147483648',
+      ),
+    );
+    expect(() => fromFeedbackEvents('http://x/', { idleTimeoutMs: -1 })).toThrow(RangeError);
+    expect(() => fromFeedbackEvents('http://x/', { idleTimeoutMs: Number.NaN })).toThrow(/idleTimeoutMs/);
+    expect(() => fromFeedbackEvents('http://x/', { idleTimeoutMs: '5' as never })).toThrow(
+      new TypeError('idleTimeoutMs must be a number, found string "5"'),
+    );
+    expect(() =>
+      fromFeedbackEvents('http://x/', { reconnectMs: 2 ** 31 - 1, idleTimeoutMs: 2 ** 31 - 1 }),
+    ).not.toThrow();
+    expect(() => fromFeedbackEvents('http://x/', { headers: { a: 1 as never } })).toThrow(
+      /headers\["a"\] must be a string/,
+    );
     expect(() => fromFeedbackEvents('http://x/', { fetch: 1 as never })).toThrow(/fetch must be a function/);
     expect(() => fromFeedbackEvents('http://x/', { headers: { 'a b': 'c' } })).toThrow(
       /headers must hold valid/,

@@ -1,6 +1,8 @@
+import { clampTimerMs } from './timer-bounds.js';
+
 /**
- * @internal Resolves `true` after `ms`, or `false` as soon as `signal` aborts (at once if it already
- * has). Never rejects, and clears its timer either way.
+ * @internal Resolves `true` after `ms` (cut to the longest delay a timer can wait), or `false` as
+ * soon as `signal` aborts (at once if it already has). Never rejects, and clears its timer either way.
  */
 export function abortableDelay(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
@@ -12,7 +14,7 @@ export function abortableDelay(ms: number, signal: AbortSignal): Promise<boolean
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', onAbort);
       resolve(true);
-    }, ms);
+    }, clampTimerMs(ms));
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
