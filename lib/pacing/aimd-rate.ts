@@ -1,9 +1,8 @@
 import { Observable, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import { compareLevels, type BackpressureLevel } from '../levels/backpressure-level.js';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
-import { assertNumber, assertPositiveNumber } from '../internal/validate.js';
+import { assertDelayMs, assertNumber, assertPositiveNumber } from '../internal/validate.js';
 import { assertObservable, createLevelTracker, followControl } from './level-input.js';
-import { assertDelayMs } from './max-delay.js';
 
 /**
  * Options of {@link aimdRate}. Rates are in values per second (any unit works, as long as it is

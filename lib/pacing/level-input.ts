@@ -2,7 +2,7 @@ import { isObservable, type Observable, type Subscriber } from 'rxjs';
 import { describeValue } from '../errors/backpressure-error.js';
 import { isBackpressureLevel, maxLevel, type BackpressureLevel } from '../levels/backpressure-level.js';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
-import { assertDelayMs } from './max-delay.js';
+import { assertDelayMs } from '../internal/validate.js';
 
 /** @internal Checks a level received from a user's Observable; the caller passes the error on. */
 export function checkLevel(name: string, value: unknown): BackpressureLevel {

@@ -7,10 +7,9 @@ import {
 } from 'rxjs';
 import { describeValue } from '../errors/backpressure-error.js';
 import { Deque } from '../internal/deque.js';
-import { assertFunction, assertInteger, assertOneOf } from '../internal/validate.js';
+import { MAX_DELAY_MS, assertFunction, assertInteger, assertOneOf } from '../internal/validate.js';
 import { BufferOverflowError } from '../errors/buffer-overflow-error.js';
 import type { Dropped } from '../queue/bounded-queue.js';
-import { MAX_DELAY_MS } from './max-delay.js';
 import { followControl } from './level-input.js';
 
 /**

@@ -1,4 +1,4 @@
-import { MAX_DELAY_MS } from './max-delay.js';
+import { MAX_DELAY_MS } from '../internal/validate.js';
 
 /**
  * @internal A token bucket on an injected clock: it refills at `rate` tokens per second up to
