@@ -300,8 +300,10 @@ describe('fromFeedbackEvents', () => {
           res.on('close', () => clearInterval(timer));
         },
       });
-      subscription = fromFeedbackEvents(server.url, { idleTimeoutMs: 400, reconnectMs: 10 }).subscribe();
-      await sleep(1_200);
+      // Heartbeats 20 times more often than the timeout: only a stall of the whole process for
+      // about a second could look like silence.
+      subscription = fromFeedbackEvents(server.url, { idleTimeoutMs: 1_000, reconnectMs: 10 }).subscribe();
+      await sleep(2_500);
       expect(server.requests).toHaveLength(1);
     });
 

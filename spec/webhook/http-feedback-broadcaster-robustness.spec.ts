@@ -281,13 +281,12 @@ describe('HttpFeedbackBroadcaster robustness', () => {
       const delays: number[] = [];
       const realSetTimeout = globalThis.setTimeout;
       // Records each delay, then waits 1 ms instead of days, so that the retries happen now.
-      jest.spyOn(globalThis, 'setTimeout').mockImplementation(((
-        handler: () => void,
-        ms?: number,
-      ): ReturnType<typeof setTimeout> => {
-        delays.push(ms ?? 0);
-        return realSetTimeout(handler, (ms ?? 0) > 10_000 ? 1 : ms);
-      }));
+      jest
+        .spyOn(globalThis, 'setTimeout')
+        .mockImplementation((handler: () => void, ms?: number): ReturnType<typeof setTimeout> => {
+          delays.push(ms ?? 0);
+          return realSetTimeout(handler, (ms ?? 0) > 10_000 ? 1 : ms);
+        });
       let calls = 0;
       broadcaster = new HttpFeedbackBroadcaster({
         url: 'http://127.0.0.1:9/feedback',
