@@ -207,14 +207,6 @@ export async function runVariant(lib, variant, durationMs) {
 }
 
 export async function run({ lib, quick }) {
-  if (typeof lib.WriteCoordinator !== 'function' || typeof lib.pauseWhile !== 'function') {
-    return {
-      note: 'skipped: WriteCoordinator or the pacing operators are not exported yet',
-      tables: [],
-      data: { skipped: true },
-      targets: [],
-    };
-  }
   const durationMs = quick ? 1_500 : 5_000;
   const data = {
     capacity: CAPACITY,

@@ -6,14 +6,6 @@ export const id = 'feedback';
 export const title = '2. Feedback overhead: the same coordinator with and without tracking';
 
 export async function run({ lib, quick }) {
-  if (typeof lib.WriteCoordinator !== 'function') {
-    return {
-      note: 'skipped: WriteCoordinator is not exported yet',
-      tables: [],
-      data: { skipped: true },
-      targets: [],
-    };
-  }
   const n = quick ? 200_000 : 1_000_000;
   const warmup = quick ? 2 : 1;
   const rounds = 9;

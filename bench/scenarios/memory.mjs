@@ -65,14 +65,6 @@ function cycleTargets(lib) {
 }
 
 export async function run({ lib, quick }) {
-  if (typeof lib.WriteCoordinator !== 'function') {
-    return {
-      note: 'skipped: WriteCoordinator is not exported yet',
-      tables: [],
-      data: { skipped: true },
-      targets: [],
-    };
-  }
   const small = quick ? 100_000 : 1_000_000;
   const large = quick ? 1_000_000 : 10_000_000;
   const cycles = quick ? 20_000 : 100_000;

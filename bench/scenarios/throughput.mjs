@@ -6,7 +6,7 @@ import { fmtInt, fmtMs, fmtRate, fmtRatio, interleave, median } from '../harness
 export const id = 'throughput';
 export const title = '1. Throughput: one `await` per item, bounded at 10 000';
 
-export async function run({ lib, quick, log }) {
+export async function run({ lib, quick }) {
   const n = quick ? 200_000 : 1_000_000;
   const warmup = quick ? 2 : 1;
   const rounds = quick ? 7 : 9;
@@ -16,8 +16,7 @@ export async function run({ lib, quick, log }) {
     { name: 'fastq (promise)', run: () => runFastq(n) },
     { name: 'Node Writable (writev)', run: () => runWritable(n) },
     { name: 'array queue (floor)', run: () => runArrayQueue(n) },
-  ].filter((v) => !v.ours || typeof lib.WriteCoordinator === 'function');
-  if (variants.length === 4) log('  WriteCoordinator is not exported yet: peers only');
+  ];
   const samples = await interleave(
     variants,
     rounds,

@@ -6,14 +6,6 @@ export const id = 'latency';
 export const title = '4. Transition latency: crossing `submit` to bus listener';
 
 export async function run({ lib, quick }) {
-  if (typeof lib.WriteCoordinator !== 'function') {
-    return {
-      note: 'skipped: WriteCoordinator is not exported yet',
-      tables: [],
-      data: { skipped: true },
-      targets: [],
-    };
-  }
   const cycles = quick ? 300 : 3_000;
   const capacity = 100;
   let open = true;
