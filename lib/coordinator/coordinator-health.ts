@@ -39,9 +39,12 @@ export interface CoordinatorHealth {
   readonly capacity: number;
   /** `(queueSize + inFlight) / capacity`, within [0, 1]. */
   readonly utilization: number;
-  /** The current backpressure level (`'hard'` while the circuit is not closed). */
+  /**
+   * The current backpressure level: `'hard'` while the circuit is open, and while it is half-open
+   * with something held; otherwise the depth's own level.
+   */
   readonly level: BackpressureLevel;
-  /** The circuit breaker's state (`'closed'` when the breaker is disabled). */
+  /** The circuit breaker's state (`'closed'` when the breaker is disabled, and after `stop`). */
   readonly circuitState: CircuitState;
   /** `submit` calls that were accepted or refused (waiting ones are counted once settled). */
   readonly submitted: number;

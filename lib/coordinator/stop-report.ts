@@ -14,8 +14,10 @@ export interface StopOptions {
    */
   readonly drain?: boolean;
   /**
-   * Longest wait in ms; then writes in progress are aborted and everything left is dead-lettered
-   * with reason `'shutdown'`. A finite number `>= 0`. @default 10000
+   * Longest wait in ms, one deadline for the whole stop: when it passes, writes in progress are
+   * aborted and everything left is dead-lettered with reason `'shutdown'`; dead-letter records the
+   * dead-letter queue has not stored by then are kept in `unsavedDeadLetters`. A finite number
+   * within `[0, 2147483647]` (`MAX_DELAY_MS`). @default 10000
    */
   readonly timeoutMs?: number;
 }

@@ -35,22 +35,29 @@ export interface WriteCoordinatorOptions<T> {
   /** Most items per batch (capped at `capacity`). An integer `>= 1`. @default 500 */
   readonly batchSize?: number;
   /**
-   * A partial batch is written this long after its oldest item was accepted, in ms. A finite
-   * number `>= 0` (0 writes whatever is queued at once). @default 250
+   * A partial batch is written at most this long after its oldest item was accepted, in ms (it may
+   * go sooner: see docs/coordinator.md). A finite number within `[0, 2147483647]` (`MAX_DELAY_MS`,
+   * the longest timer delay; 0 writes whatever is queued at once). @default 250
    */
   readonly flushIntervalMs?: number;
   /** What a full coordinator does with a new item. @default 'block' */
   readonly overflow?: OverflowStrategy;
   /** Level thresholds, fractions of capacity. @default DEFAULT_WATERMARKS */
   readonly watermarks?: Watermarks;
-  /** A write still running after this many ms is aborted and fails with `WriteTimeoutError`. A finite number `> 0`. @default 30000 */
+  /**
+   * A write still running after this many ms is aborted and fails with `WriteTimeoutError`. A finite
+   * number within `(0, 2147483647]` (`MAX_DELAY_MS`). @default 30000
+   */
   readonly writeTimeoutMs?: number;
   /**
    * Retry options, or a policy object of your own.
    * @default { maxAttempts: 5, initialBackoffMs: 50, maxBackoffMs: 2000, multiplier: 2, jitter: true, isRetryable: defaultIsRetryable }
    */
   readonly retry?: RetryOptions | RetryPolicyLike;
-  /** Circuit breaker options, or `false` for none. @default { failureThreshold: 5, halfOpenAfterMs: 60000 } */
+  /**
+   * Circuit breaker options, or `false` for none (`halfOpenAfterMs` at most `MAX_DELAY_MS`).
+   * @default { failureThreshold: 5, halfOpenAfterMs: 60000 }
+   */
   readonly circuitBreaker?: Omit<CircuitBreakerOptions, 'scheduler'> | false;
   /** Where batches that cannot be written go. @default new MemoryDeadLetterQueue<T>() */
   readonly deadLetter?: DeadLetterQueue<T>;
@@ -77,6 +84,9 @@ export interface WriteCoordinatorOptions<T> {
 export interface SubmitOptions {
   /** Aborting it withdraws a waiting submit, which rejects with the signal's reason. */
   readonly signal?: AbortSignal;
-  /** Longest wait for room in ms, then the submit rejects with `QueueTimeoutError`. @default unlimited */
+  /**
+   * Longest wait for room in ms, then the submit rejects with `QueueTimeoutError`. A finite number
+   * within `[0, 2147483647]` (`MAX_DELAY_MS`). @default unlimited
+   */
   readonly timeoutMs?: number;
 }

@@ -12,16 +12,17 @@ import { feedbackBus, type FeedbackBus } from '../feedback/feedback-bus.js';
 import { OVERFLOW_STRATEGIES, type Dropped, type OverflowStrategy } from '../queue/bounded-queue.js';
 import { Deque } from '../internal/deque.js';
 import {
+  MAX_DELAY_MS,
+  assertDelay,
   assertInteger,
   assertNonEmptyString,
-  assertNumber,
   assertOneOf,
   assertPositiveNumber,
 } from '../internal/validate.js';
 import { describeValue } from '../errors/backpressure-error.js';
-import { CoordinatorClosedError } from '../errors/coordinator-closed-error.js';
-import { QueueFullError } from '../errors/queue-full-error.js';
-import { QueueTimeoutError } from '../errors/queue-timeout-error.js';
+import { CoordinatorClosedError, isCoordinatorClosedError } from '../errors/coordinator-closed-error.js';
+import { QueueFullError, isQueueFullError } from '../errors/queue-full-error.js';
+import { QueueTimeoutError, isQueueTimeoutError } from '../errors/queue-timeout-error.js';
 import { WriteTimeoutError, isWriteTimeoutError } from '../errors/write-timeout-error.js';
 import { toRetryPolicy, type RetryPolicyLike } from '../retry/retry-policy.js';
 import { CircuitBreaker, type CircuitPermit, type CircuitState } from '../circuit-breaker/circuit-breaker.js';
@@ -256,7 +257,8 @@ export class WriteCoordinator<T> implements AsyncDisposable {
   /** Set once stop ends the waits on backoff and on the breaker; the error they end with. */
   private waitsEnded: CoordinatorClosedError | null = null;
   private drainResolve: (() => void) | null = null;
-  private readonly pendingPuts = new Set<Promise<void>>();
+  /** Dead-letter puts not settled yet, with their records. */
+  private readonly pendingPuts = new Map<Promise<void>, DeadLetterRecord<T>>();
   private readonly unsaved: DeadLetterRecord<T>[] = [];
 
   /**
@@ -290,10 +292,15 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     this.capacity = assertInteger('capacity', capacity, 1);
     this.workers = assertInteger('workers', workers, 1);
     this.batchSize = Math.min(assertInteger('batchSize', batchSize, 1), this.capacity);
-    this.flushIntervalMs = assertNumber('flushIntervalMs', flushIntervalMs, 0);
+    this.flushIntervalMs = assertDelay('flushIntervalMs', flushIntervalMs, 0);
     this.overflow = assertOneOf('overflow', overflow, OVERFLOW_STRATEGIES);
     this.watermarks = resolveWatermarks(watermarks);
     this.writeTimeoutMs = assertPositiveNumber('writeTimeoutMs', writeTimeoutMs);
+    if (writeTimeoutMs > MAX_DELAY_MS) {
+      throw new RangeError(
+        `writeTimeoutMs must be a finite number within (0, ${MAX_DELAY_MS}], found ${String(writeTimeoutMs)}`,
+      );
+    }
     this.retryPolicy = toRetryPolicy(retry);
     if (
       typeof scheduler !== 'object' ||
@@ -361,7 +368,10 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     return STATE_NAMES[this.stateCode]!;
   }
 
-  /** The current level: the depth's own level, or `'hard'` while the circuit is not closed. */
+  /**
+   * The current level: the depth's own level, or `'hard'` while the circuit breaker holds it (open,
+   * and half-open while something is held; see `feedback$`).
+   */
   get level(): BackpressureLevel {
     return this.circuitHolding ? 'hard' : this.depthLevel;
   }
@@ -412,6 +422,53 @@ export class WriteCoordinator<T> implements AsyncDisposable {
    */
   submit(item: T, options?: SubmitOptions): Promise<void> {
     if (options !== undefined) checkSubmitOptions(options);
+    return this.offer(item, options);
+  }
+
+  /**
+   * Submits `items` one by one, in order, each as {@link submit} would. Stops at the first refusal
+   * and rejects with its error; the items after it are not submitted (and not counted).
+   *
+   * When the refusal is the coordinator's own error (`QueueFullError`, `QueueTimeoutError`,
+   * `CoordinatorClosedError`, a new one for each refusal), it carries `accepted`: how many items of
+   * this call were accepted before it (they are held, written or dead-lettered; under a drop
+   * strategy some may have been dropped). An abort rejects with the signal's reason unchanged, as
+   * `submit` does, without `accepted`: it is the caller's value, possibly shared by several calls.
+   *
+   * @throws (rejects) as {@link submit}; `TypeError` when `items` is not iterable.
+   * @example
+   * ```ts
+   * try {
+   *   await coordinator.submitMany(rows, { timeoutMs: 5_000 });
+   * } catch (error) {
+   *   const { accepted } = error as { accepted?: number };
+   *   if (accepted !== undefined) retryLater(rows.slice(accepted)); // the rest was not submitted
+   *   else throw error;
+   * }
+   * ```
+   */
+  async submitMany(items: Iterable<T>, options?: SubmitOptions): Promise<void> {
+    if (items === null || items === undefined || typeof items[Symbol.iterator] !== 'function') {
+      throw new TypeError(`items must be iterable, found ${describeValue(items)}`);
+    }
+    if (options !== undefined) checkSubmitOptions(options);
+    let accepted = 0;
+    try {
+      for (const item of items) {
+        const result = this.offer(item, options);
+        if (result !== RESOLVED) await result;
+        accepted++;
+      }
+    } catch (error) {
+      if (isQueueFullError(error) || isQueueTimeoutError(error) || isCoordinatorClosedError(error)) {
+        (error as { accepted?: number }).accepted = accepted;
+      }
+      throw error;
+    }
+  }
+
+  /** `submit` after its options were checked. */
+  private offer(item: T, options: SubmitOptions | undefined): Promise<void> {
     if (this.stateCode >= STOPPING) return this.refuse(this.closedError());
     if (this.queue.length + this.inFlight < this.capacity && this.waiting === 0) {
       this.enqueue(item);
@@ -419,25 +476,6 @@ export class WriteCoordinator<T> implements AsyncDisposable {
       return RESOLVED;
     }
     return this.overflowed(item, options);
-  }
-
-  /**
-   * Submits `items` one by one, in order, each as {@link submit} would. Stops at the first refusal
-   * and rejects with its error; the items after it are not submitted (and not counted).
-   *
-   * @example
-   * ```ts
-   * await coordinator.submitMany(rows, { timeoutMs: 5_000 });
-   * ```
-   */
-  async submitMany(items: Iterable<T>, options?: SubmitOptions): Promise<void> {
-    if (items === null || items === undefined || typeof items[Symbol.iterator] !== 'function') {
-      throw new TypeError(`items must be iterable, found ${describeValue(items)}`);
-    }
-    for (const item of items) {
-      const accepted = this.submit(item, options);
-      if (accepted !== RESOLVED) await accepted;
-    }
   }
 
   /**
@@ -460,7 +498,8 @@ export class WriteCoordinator<T> implements AsyncDisposable {
       capacity: this.capacity,
       utilization: clampUtilization(depth / this.capacity),
       level: this.level,
-      circuitState: this.breaker?.state ?? 'closed',
+      // After stop the breaker is disposed and holds nothing back.
+      circuitState: this.stateCode === STOPPED ? 'closed' : (this.breaker?.state ?? 'closed'),
       submitted: this.submitted,
       written: this.written,
       deadLettered: this.deadLettered,
@@ -479,8 +518,11 @@ export class WriteCoordinator<T> implements AsyncDisposable {
    * Without `drain` queued items are dead-lettered at once and writes in progress get up to
    * `timeoutMs`, without new retries. At the timeout writes in progress are aborted and everything
    * left is dead-lettered with reason `'shutdown'`, without waiting for the sink. Then `stop` waits
-   * (up to another `timeoutMs`) for the dead-letter queue to store its records, completes the
-   * Observables and resolves. Works before `start` too. Calling it again returns the same promise.
+   * for the dead-letter queue to store its records, within the same `timeoutMs` (one deadline for the
+   * whole stop); a record still not stored then is kept in `unsavedDeadLetters`, counted in
+   * `deadLetterFailures` and reported on `errors$`. Then it completes the Observables and resolves.
+   * Works before `start` too. Calling it again returns the first call's promise: the options of later
+   * calls are ignored (not even checked).
    *
    * @throws RangeError / TypeError at once for bad options.
    * @example
@@ -499,7 +541,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     const { drain = true, timeoutMs = 10_000 } = options;
     if (typeof drain !== 'boolean')
       throw new TypeError(`drain must be a boolean, found ${describeValue(drain)}`);
-    assertNumber('timeoutMs', timeoutMs, 0);
+    assertDelay('timeoutMs', timeoutMs, 0);
     this.stopPromise = this.runStop(drain, timeoutMs);
     return this.stopPromise;
   }
@@ -740,19 +782,42 @@ export class WriteCoordinator<T> implements AsyncDisposable {
   }
 
   private onCircuitState(state: CircuitState): void {
-    // Opening holds the level at 'hard' through half-open (a re-open after a failed probe is the same
-    // cause and publishes nothing new); closing returns to the depth's own level. Both publish an
-    // event even when the level does not change: the cause did.
-    if (state === 'open' && !this.circuitHolding) {
-      const previous = this.depthLevel;
-      this.circuitHolding = true;
-      this.pending.push(this.levelChange(previous, 'hard', 'circuit_open'));
-      this.emitPending();
-    } else if (state === 'closed' && this.circuitHolding) {
-      this.circuitHolding = false;
-      this.pending.push(this.levelChange('hard', this.depthLevel, 'circuit_closed'));
-      this.emitPending();
+    // Opening holds the level at 'hard' (a re-open after a failed probe is the same cause and
+    // publishes nothing new); closing returns to the depth's own level. Both publish an event even
+    // when the level does not change: the cause did. Half-open keeps the hold only while something
+    // is held, which the probe will write; with nothing held no probe would ever run, and a producer
+    // paused on 'hard' would never submit one: the hold is released (see releaseIdleHold).
+    if (state === 'open') {
+      if (!this.circuitHolding) {
+        const previous = this.depthLevel;
+        this.circuitHolding = true;
+        this.pending.push(this.levelChange(previous, 'hard', 'circuit_open'));
+        this.emitPending();
+      }
+    } else if (state === 'closed') {
+      if (this.circuitHolding) this.releaseHold('circuit_closed');
+    } else {
+      this.releaseIdleHold();
     }
+  }
+
+  /** Half-open with nothing held: nothing can probe the sink, so the level stops holding 'hard'. */
+  private releaseIdleHold(): void {
+    if (
+      this.circuitHolding &&
+      this.queue.length + this.inFlight === 0 &&
+      this.breaker?.state === 'half-open' &&
+      this.stateCode !== STOPPED
+    ) {
+      this.releaseHold('circuit_half_open');
+    }
+  }
+
+  /** Ends the breaker's hold: the level returns to the depth's own, with an event for the cause. */
+  private releaseHold(reason: FeedbackReason): void {
+    this.circuitHolding = false;
+    this.pending.push(this.levelChange('hard', this.depthLevel, reason));
+    this.emitPending();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1021,7 +1086,8 @@ export class WriteCoordinator<T> implements AsyncDisposable {
           signal.removeEventListener('abort', onAbort);
           resolve(true);
         },
-        Math.max(0, ms),
+        // A custom policy may return anything: timers cannot wait longer than MAX_DELAY_MS.
+        ms > 0 ? Math.min(ms, MAX_DELAY_MS) : 0,
       );
     });
   }
@@ -1051,6 +1117,8 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     // 'block' coordinator does not make the level flap down and up again.
     if (this.waiting > 0 && this.stateCode < STOPPING) this.admitWaiters();
     this.depthChanged();
+    // A probe handed back without an outcome (non-retryable error) leaves the breaker half-open.
+    if (this.circuitHolding) this.releaseIdleHold();
     if (this.drainResolve !== null && this.queue.length + this.inFlight === 0) {
       const resolve = this.drainResolve;
       this.drainResolve = null;
@@ -1093,16 +1161,16 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     }
     if (isPromiseLike(result)) {
       // Promise.resolve adopts hostile thenables too (a throwing `then` becomes a rejection).
+      // A put that settles after `stop` gave up on it (abandonPuts) is no longer tracked: ignored.
       const tracked: Promise<void> = Promise.resolve(result).then(
         () => {
           this.pendingPuts.delete(tracked);
         },
         (putError: unknown) => {
-          this.pendingPuts.delete(tracked);
-          this.deadLetterFailed(record, putError);
+          if (this.pendingPuts.delete(tracked)) this.deadLetterFailed(record, putError);
         },
       );
-      this.pendingPuts.add(tracked);
+      this.pendingPuts.set(tracked, record);
     }
   }
 
@@ -1110,6 +1178,24 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     this.deadLetterFailures++;
     this.unsaved.push(record);
     this.report({ kind: 'dead-letter', coordinatorId: this.id, error, record });
+  }
+
+  /**
+   * At stop's deadline: records whose `put` has not settled are kept in memory, counted and reported
+   * as failures, so that a `put` that never settles loses nothing.
+   */
+  private abandonPuts(timeoutMs: number): void {
+    const records = [...this.pendingPuts.values()];
+    this.pendingPuts.clear();
+    for (const record of records) {
+      this.deadLetterFailed(
+        record,
+        new CoordinatorClosedError(
+          this.id,
+          `Coordinator '${this.id}' stopped before its dead-letter queue stored a record: expected put to settle within stop's timeout (${timeoutMs} ms), found it still pending; the record is kept in unsavedDeadLetters.`,
+        ),
+      );
+    }
   }
 
   /** Dead-letters every queued item, in batches of at most `batchSize`, with reason `'shutdown'`. */
@@ -1140,7 +1226,8 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     this.stateCode = STOPPING;
     const closed = this.closedError();
     let waiter: Waiter<T> | undefined;
-    while ((waiter = this.waiters.shift()) !== undefined) this.withdraw(waiter, closed);
+    // A new error for each: a submitMany refused here sets its own `accepted` on it.
+    while ((waiter = this.waiters.shift()) !== undefined) this.withdraw(waiter, this.closedError());
 
     if (drain) {
       this.flushAll = true;
@@ -1169,14 +1256,17 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     }
 
     if (this.pendingPuts.size > 0) {
+      // What is left of the one deadline; a 0 ms timer still lets puts that settle in microtasks in.
+      const remaining = Math.max(0, startedAt + timeoutMs - this.scheduler.now());
       let timer: Subscription | undefined;
       await Promise.race([
-        Promise.allSettled([...this.pendingPuts]),
+        Promise.allSettled(this.pendingPuts.keys()),
         new Promise<void>((resolve) => {
-          timer = this.scheduler.schedule(() => resolve(), timeoutMs);
+          timer = this.scheduler.schedule(() => resolve(), remaining);
         }),
       ]);
       timer?.unsubscribe();
+      if (this.pendingPuts.size > 0) this.abandonPuts(timeoutMs);
     }
 
     this.finalize(closed);
@@ -1207,6 +1297,8 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     this.endWaits(reason);
     this.breakerSubscription?.unsubscribe();
     this.breaker?.dispose(reason);
+    // The disposed breaker holds nothing back any more: the level returns to the depth's own (0 held).
+    if (this.circuitHolding) this.releaseHold('circuit_closed');
     this.wakeAll();
     this.depthSubject.complete();
     this.levelSubject.complete();
@@ -1237,7 +1329,7 @@ function checkSubmitOptions(options: SubmitOptions): void {
     throw new TypeError(`submit options must be an object, found ${describeValue(options)}`);
   }
   const { signal, timeoutMs } = options;
-  if (timeoutMs !== undefined) assertNumber('timeoutMs', timeoutMs, 0);
+  if (timeoutMs !== undefined) assertDelay('timeoutMs', timeoutMs, 0);
   if (
     signal !== undefined &&
     (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function')

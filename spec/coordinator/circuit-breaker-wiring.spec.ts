@@ -3,6 +3,7 @@ import type { WriteCoordinatorOptions } from '../../lib/coordinator/write-coordi
 import type { FeedbackEvent } from '../../lib/feedback/feedback-event.js';
 import { FeedbackBus } from '../../lib/feedback/feedback-bus.js';
 import type { CircuitState } from '../../lib/circuit-breaker/circuit-breaker.js';
+import type { BackpressureLevel } from '../../lib/levels/backpressure-level.js';
 import { FatalError, RetryableError, delay, expectBalanced, range, waitFor } from './helpers.js';
 
 const live: WriteCoordinator<unknown>[] = [];
@@ -44,7 +45,7 @@ describe('WriteCoordinator circuit breaker', () => {
     const coordinator = make<number>({
       sink: sink.write,
       workers: 3,
-      circuitBreaker: { failureThreshold: 3, halfOpenAfterMs: 200 },
+      circuitBreaker: { failureThreshold: 3, halfOpenAfterMs: 500 },
       bus,
     });
     const events: FeedbackEvent[] = [];
@@ -52,17 +53,18 @@ describe('WriteCoordinator circuit breaker', () => {
     coordinator.start();
     await coordinator.submitMany(range(6));
     await waitFor(() => coordinator.health().circuitState === 'open', 2_000, 'open');
-    const openedAt = Date.now();
     expect(coordinator.level).toBe('hard');
-    expect(events.at(-1)).toMatchObject({ level: 'hard', reason: 'circuit_open', coordinatorId: 'default' });
+    const opened = events.at(-1)!;
+    expect(opened).toMatchObject({ level: 'hard', reason: 'circuit_open', coordinatorId: 'default' });
     const callsAtOpen = sink.calls.length;
-    await delay(120);
+    await delay(100);
     expect(sink.calls.length).toBe(callsAtOpen);
     sink.down = false;
-    await waitFor(() => sink.written.length === 6, 3_000, 'all written');
+    await waitFor(() => sink.written.length === 6, 5_000, 'all written');
     const halfOpenCalls = sink.calls.filter((c) => c.state === 'half-open');
     expect(halfOpenCalls).toHaveLength(1);
-    expect(halfOpenCalls[0]!.at - openedAt).toBeGreaterThanOrEqual(150);
+    // The event's ts is the moment the breaker opened (the same clock as Date.now()).
+    expect(halfOpenCalls[0]!.at - opened.ts).toBeGreaterThanOrEqual(490);
     expect(coordinator.health().circuitState).toBe('closed');
     expect(events.at(-1)).toMatchObject({ reason: 'circuit_closed', level: 'ok', previousLevel: 'hard' });
     expect(coordinator.level).toBe('ok');
@@ -88,6 +90,171 @@ describe('WriteCoordinator circuit breaker', () => {
     await waitFor(() => sink.written.length === 4, 3_000);
     expect(sink.calls.filter((c) => c.state === 'half-open')).toHaveLength(2);
     expect(reasons).toEqual(['circuit_open', 'circuit_closed']);
+  });
+
+  describe('half-open with nothing held', () => {
+    /** Submits one item each time the level is not 'hard' (a producer paced by the level). */
+    function pacedProducer(coordinator: WriteCoordinator<number>, count: number) {
+      let level = 'ok' as BackpressureLevel;
+      let next = 0;
+      let stopped = false;
+      const subscription = coordinator.level$.subscribe((l) => (level = l));
+      const done = (async () => {
+        while (next < count && !stopped) {
+          if (level === 'hard') {
+            await delay(5);
+            continue;
+          }
+          await coordinator.submit(next++);
+          await delay(5);
+        }
+      })();
+      return {
+        done,
+        stop: () => {
+          stopped = true;
+          subscription.unsubscribe();
+        },
+      };
+    }
+
+    it('releases the hold so that a paced producer can submit the probe (default retry and breaker)', async () => {
+      const sink = flakySink(() => coordinator.health().circuitState);
+      const coordinator = make<number>({
+        sink: sink.write,
+        retry: undefined, // defaults: 5 attempts, backoff from 50 ms
+        circuitBreaker: { halfOpenAfterMs: 100 }, // default threshold: 5
+      });
+      const events: FeedbackEvent[] = [];
+      coordinator.feedback$.subscribe((e) => events.push(e));
+      coordinator.start();
+      await coordinator.submit(-1);
+      // The 5th failure opens the breaker and dead-letters the batch: nothing is held.
+      await waitFor(() => coordinator.health().deadLettered === 1, 5_000, 'dead-lettered');
+      expect(coordinator.health()).toMatchObject({ level: 'hard', circuitState: 'open', queueSize: 0 });
+      sink.down = false;
+      const producer = pacedProducer(coordinator, 3);
+      try {
+        await waitFor(() => sink.written.length === 3, 5_000, 'the paced producer to get through');
+      } finally {
+        producer.stop();
+      }
+      await producer.done;
+      expect(events.map((e) => [e.previousLevel, e.level, e.reason, e.queueSize])).toEqual([
+        ['ok', 'hard', 'circuit_open', 1], // the batch is still held when its failure opens the breaker
+        ['hard', 'ok', 'circuit_half_open', 0],
+      ]);
+      expect(sink.calls.filter((c) => c.state === 'half-open')).toHaveLength(1);
+      expect(coordinator.health()).toMatchObject({ level: 'ok', circuitState: 'closed', written: 3 });
+      expectBalanced(coordinator);
+    });
+
+    it('holds hard again with circuit_open when the probe fails and re-opens', async () => {
+      const sink = flakySink(() => coordinator.health().circuitState);
+      const coordinator = make<number>({
+        sink: sink.write,
+        retry: { maxAttempts: 1 },
+        circuitBreaker: { failureThreshold: 1, halfOpenAfterMs: 100 },
+      });
+      const events: FeedbackEvent[] = [];
+      coordinator.feedback$.subscribe((e) => events.push(e));
+      coordinator.start();
+      await coordinator.submit(1);
+      await waitFor(() => events.length === 2, 3_000, 'half-open release');
+      expect(coordinator.health()).toMatchObject({ level: 'ok', circuitState: 'half-open' });
+      await coordinator.submit(2); // the probe, which fails
+      await waitFor(() => events.length === 3, 3_000, 're-open');
+      expect(events.map((e) => [e.level, e.reason])).toEqual([
+        ['hard', 'circuit_open'],
+        ['ok', 'circuit_half_open'],
+        ['hard', 'circuit_open'],
+      ]);
+      expect(coordinator.health()).toMatchObject({ level: 'hard', circuitState: 'open', deadLettered: 2 });
+    });
+
+    it('releases the hold when a probe handed back without an outcome leaves nothing held', async () => {
+      const sink = {
+        fatal: false,
+        write: async (): Promise<void> => {
+          await delay(5);
+          if (sink.fatal) throw new FatalError('constraint violation');
+          throw new RetryableError('connection refused');
+        },
+      };
+      const coordinator = make<number>({
+        sink: sink.write,
+        circuitBreaker: { failureThreshold: 1, halfOpenAfterMs: 100 },
+      });
+      const events: FeedbackEvent[] = [];
+      coordinator.feedback$.subscribe((e) => events.push(e));
+      coordinator.start();
+      await coordinator.submit(1);
+      await waitFor(() => coordinator.health().circuitState === 'open', 2_000, 'open');
+      sink.fatal = true; // the probe fails with a non-retryable error: the breaker stays half-open
+      await waitFor(() => coordinator.health().deadLettered === 1, 3_000, 'dead-lettered');
+      expect(coordinator.health()).toMatchObject({
+        level: 'ok',
+        circuitState: 'half-open',
+        queueSize: 0,
+        inFlight: 0,
+      });
+      expect(events.map((e) => [e.level, e.reason])).toEqual([
+        ['hard', 'circuit_open'],
+        ['ok', 'circuit_half_open'],
+      ]);
+    });
+
+    it('keeps hard through half-open while something is held (the probe will run)', async () => {
+      const sink = flakySink(() => coordinator.health().circuitState);
+      const coordinator = make<number>({
+        sink: sink.write,
+        circuitBreaker: { failureThreshold: 1, halfOpenAfterMs: 100 },
+      });
+      const seen: { state: CircuitState; level: BackpressureLevel }[] = [];
+      coordinator.start();
+      await coordinator.submit(1);
+      await waitFor(() => coordinator.health().circuitState === 'open', 2_000, 'open');
+      const sampler = setInterval(() => {
+        const h = coordinator.health();
+        seen.push({ state: h.circuitState, level: h.level });
+      }, 2);
+      try {
+        await waitFor(() => sink.calls.some((c) => c.state === 'half-open'), 3_000, 'probe');
+        sink.down = false;
+        await waitFor(() => sink.written.length === 1, 3_000, 'written');
+      } finally {
+        clearInterval(sampler);
+      }
+      expect(seen.filter((s) => s.state === 'half-open').every((s) => s.level === 'hard')).toBe(true);
+      expect(coordinator.level).toBe('ok');
+    });
+  });
+
+  it("returns to the depth's own level (soft, hard) with circuit_closed when the queue is deep", async () => {
+    for (const [count, level] of [
+      [6, 'soft'],
+      [9, 'hard'],
+    ] as const) {
+      const sink = flakySink(() => coordinator.health().circuitState);
+      const coordinator = make<number>({
+        sink: sink.write,
+        workers: 1,
+        capacity: 10,
+        circuitBreaker: { failureThreshold: 1, halfOpenAfterMs: 150 },
+      });
+      const events: FeedbackEvent[] = [];
+      coordinator.feedback$.subscribe((e) => events.push(e));
+      coordinator.start();
+      await coordinator.submit(0);
+      await waitFor(() => coordinator.health().circuitState === 'open', 2_000, 'open');
+      // Deepen the queue behind the open breaker, then let the probe succeed.
+      await coordinator.submitMany(range(count - 1, 1));
+      sink.down = false;
+      await waitFor(() => events.some((e) => e.reason === 'circuit_closed'), 3_000, 'closed');
+      const closed = events.find((e) => e.reason === 'circuit_closed')!;
+      expect(closed).toMatchObject({ previousLevel: 'hard', level });
+      expect(closed.queueSize).toBe(count); // the probe's success closes the breaker before it is counted
+    }
   });
 
   it('does not count non-retryable errors towards opening', async () => {

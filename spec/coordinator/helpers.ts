@@ -1,3 +1,4 @@
+import { asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import type { WriteContext } from '../../lib/coordinator/sink.js';
 
@@ -71,4 +72,32 @@ export class RetryableError extends Error {
 export class FatalError extends Error {
   override name = 'FatalError';
   readonly retryable = false;
+}
+
+/**
+ * An asyncScheduler that records every delay it is given and which scheduled actions are still
+ * live (neither run nor unsubscribed).
+ */
+export function spyScheduler() {
+  const delays: number[] = [];
+  const live = new Set<{ readonly ms: number }>();
+  const scheduler: SchedulerLike = {
+    now: () => asyncScheduler.now(),
+    schedule<S>(work: (this: SchedulerAction<S>, state?: S) => void, ms = 0, state?: S): Subscription {
+      delays.push(ms);
+      const entry = { ms };
+      live.add(entry);
+      const subscription = asyncScheduler.schedule<S>(
+        function (this: SchedulerAction<S>, s?: S) {
+          live.delete(entry);
+          work.call(this, s);
+        },
+        ms,
+        state,
+      );
+      subscription.add(() => live.delete(entry));
+      return subscription;
+    },
+  };
+  return { scheduler, delays, live };
 }

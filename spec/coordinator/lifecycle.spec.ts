@@ -239,6 +239,97 @@ describe('WriteCoordinator lifecycle', () => {
     });
   });
 
+  describe('one deadline', () => {
+    it('gives the dead-letter puts what is left of timeoutMs, not another timeoutMs', async () => {
+      const coordinator = make<number>({
+        sink: hanging, // ignores its signal
+        flushIntervalMs: 0,
+        deadLetter: { put: () => new Promise<void>(() => undefined) },
+      });
+      coordinator.start();
+      await coordinator.submit(1);
+      await waitFor(() => coordinator.health().inFlight === 1, 1_000);
+      const started = Date.now();
+      const report = await coordinator.stop({ timeoutMs: 300 });
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(290);
+      expect(elapsed).toBeLessThan(550); // two timeouts back to back would take at least 600
+      expect(report).toMatchObject({ drained: false, deadLettered: 1 });
+      expect(coordinator.unsavedDeadLetters).toEqual([expect.objectContaining({ items: [1] })]);
+      expect(coordinator.health().deadLetterFailures).toBe(1);
+    });
+
+    it('still lets puts that settle at once in, when the drain used up the whole timeout', async () => {
+      const deadLetter = new MemoryDeadLetterQueue<number>();
+      const coordinator = make<number>({
+        sink: hanging,
+        flushIntervalMs: 0,
+        deadLetter: { put: async (record) => deadLetter.put(record) },
+      });
+      coordinator.start();
+      await coordinator.submit(1);
+      await waitFor(() => coordinator.health().inFlight === 1, 1_000);
+      await coordinator.stop({ timeoutMs: 50 });
+      expect(deadLetter.records).toEqual([expect.objectContaining({ reason: 'shutdown', items: [1] })]);
+      expect(coordinator.health().deadLetterFailures).toBe(0);
+    });
+  });
+
+  it('reports a truthful health after stop when the breaker was open', async () => {
+    const coordinator = make<number>({
+      sink: () => {
+        throw new RetryableError('service busy');
+      },
+      flushIntervalMs: 0,
+      circuitBreaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 },
+      retry: { maxAttempts: 10, initialBackoffMs: 1, jitter: false },
+    });
+    const events: [string, string | null][] = [];
+    let completed = false;
+    coordinator.feedback$.subscribe({
+      next: (e) => events.push([e.level, e.reason]),
+      complete: () => (completed = true),
+    });
+    coordinator.start();
+    await coordinator.submit(1);
+    await waitFor(() => coordinator.health().circuitState === 'open', 1_000);
+    expect(coordinator.level).toBe('hard');
+    await coordinator.stop({ drain: false, timeoutMs: 100 });
+    expect(coordinator.health()).toMatchObject({
+      state: 'stopped',
+      level: 'ok',
+      circuitState: 'closed',
+      queueSize: 0,
+      inFlight: 0,
+    });
+    expect(coordinator.level).toBe('ok');
+    expect(events).toEqual([
+      ['hard', 'circuit_open'],
+      ['ok', 'circuit_closed'],
+    ]);
+    expect(completed).toBe(true);
+  });
+
+  it('drains with submits blocked for room: they are refused, what was held is written', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const sink = new RecordingSink<number>(() => gate);
+    const coordinator = make<number>({ sink: sink.write, capacity: 4, batchSize: 2, flushIntervalMs: 0 });
+    coordinator.start();
+    await coordinator.submitMany(range(4));
+    const blocked = [coordinator.submit(4), coordinator.submit(5)].map((p) => p.catch((e: unknown) => e));
+    const stopping = coordinator.stop({ timeoutMs: 2_000 });
+    const refusals = await Promise.all(blocked);
+    expect(refusals.every((e) => isCoordinatorClosedError(e))).toBe(true);
+    expect(refusals[0]).not.toBe(refusals[1]); // one error each
+    release();
+    const report = await stopping;
+    expect(report).toMatchObject({ drained: true, written: 4, deadLettered: 0 });
+    expect(sink.items.sort((a, b) => a - b)).toEqual(range(4));
+    expect(coordinator.health()).toMatchObject({ submitted: 6, rejected: 2 });
+    expectBalanced(coordinator);
+  });
+
   it('refuses submits after stop with CoordinatorClosedError, counted as rejected', async () => {
     const coordinator = make<number>({ sink: () => undefined });
     coordinator.start();
@@ -282,11 +373,16 @@ describe('WriteCoordinator lifecycle', () => {
     expect(() => coordinator.start()).toThrow(CoordinatorClosedError);
   });
 
-  it('returns the same report to every stop call', async () => {
-    const coordinator = make<number>({ sink: () => undefined });
+  it("returns the first call's report to every stop call, ignoring later options", async () => {
+    const deadLetter = new MemoryDeadLetterQueue<number>();
+    const sink = new RecordingSink<number>(() => delay(20));
+    const coordinator = make<number>({ sink: sink.write, deadLetter, flushIntervalMs: 10_000 });
+    await coordinator.submitMany(range(3));
     const first = coordinator.stop();
-    expect(coordinator.stop({ drain: false })).toBe(first);
-    await first;
+    const second = coordinator.stop({ drain: false, timeoutMs: -1 }); // not even checked
+    expect(second).toBe(first);
+    expect(await second).toMatchObject({ drained: true, written: 3, deadLettered: 0 });
+    expect(deadLetter.size).toBe(0);
   });
 
   it('works before start: drain writes what was queued', async () => {
@@ -327,7 +423,10 @@ describe('WriteCoordinator lifecycle', () => {
   it('validates stop options', () => {
     const coordinator = make<number>({ sink: () => undefined });
     expect(() => coordinator.stop({ timeoutMs: -1 })).toThrow(
-      'timeoutMs must be a finite number >= 0, found -1',
+      'timeoutMs must be a finite number within [0, 2147483647], found -1',
+    );
+    expect(() => coordinator.stop({ timeoutMs: 2 ** 31 })).toThrow(
+      'timeoutMs must be a finite number within [0, 2147483647], found 2147483648',
     );
     expect(() => coordinator.stop({ drain: 'yes' as unknown as boolean })).toThrow(
       'drain must be a boolean, found string "yes"',

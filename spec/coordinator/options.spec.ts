@@ -3,6 +3,9 @@ import type { WriteCoordinatorOptions } from '../../lib/coordinator/write-coordi
 import { DEFAULT_WATERMARKS } from '../../lib/levels/watermarks.js';
 import { MemoryDeadLetterQueue } from '../../lib/dead-letter/memory-dead-letter-queue.js';
 import { RetryPolicy } from '../../lib/retry/retry-policy.js';
+import { MAX_DELAY_MS } from '../../lib/internal/validate.js';
+import { isCoordinatorClosedError } from '../../lib/errors/coordinator-closed-error.js';
+import { delay, spyScheduler } from './helpers.js';
 
 const sink = () => undefined;
 const build = (options: Partial<Record<keyof WriteCoordinatorOptions<number>, unknown>>) => () =>
@@ -60,13 +63,31 @@ describe('WriteCoordinator options', () => {
       'negative flush',
       { flushIntervalMs: -5 },
       RangeError,
-      'flushIntervalMs must be a finite number >= 0, found -5',
+      'flushIntervalMs must be a finite number within [0, 2147483647], found -5',
     ],
     [
       'infinite flush',
       { flushIntervalMs: Infinity },
       RangeError,
-      'flushIntervalMs must be a finite number >= 0, found Infinity',
+      'flushIntervalMs must be a finite number within [0, 2147483647], found Infinity',
+    ],
+    [
+      'flush above the longest timer delay',
+      { flushIntervalMs: 2 ** 31 },
+      RangeError,
+      'flushIntervalMs must be a finite number within [0, 2147483647], found 2147483648',
+    ],
+    [
+      'writeTimeoutMs above the longest timer delay',
+      { writeTimeoutMs: 2 ** 31 },
+      RangeError,
+      'writeTimeoutMs must be a finite number within (0, 2147483647], found 2147483648',
+    ],
+    [
+      'halfOpenAfterMs above the longest timer delay',
+      { circuitBreaker: { halfOpenAfterMs: 2 ** 31 } },
+      RangeError,
+      'circuitBreaker.halfOpenAfterMs must be a finite number within [0, 2147483647], found 2147483648',
     ],
     [
       'unknown overflow',
@@ -135,12 +156,16 @@ describe('WriteCoordinator options', () => {
     );
   });
 
-  it('validates submit options at once', () => {
+  it('validates submit options at once', async () => {
     const coordinator = new WriteCoordinator<number>({ sink, bus: null });
     expect(() => coordinator.submit(1, { timeoutMs: -1 })).toThrow(RangeError);
     expect(() => coordinator.submit(1, { timeoutMs: -1 })).toThrow(
-      'timeoutMs must be a finite number >= 0, found -1',
+      'timeoutMs must be a finite number within [0, 2147483647], found -1',
     );
+    expect(() => coordinator.submit(1, { timeoutMs: 2 ** 31 })).toThrow(
+      'timeoutMs must be a finite number within [0, 2147483647], found 2147483648',
+    );
+    await expect(coordinator.submitMany([1], { timeoutMs: 2 ** 31 })).rejects.toThrow(RangeError);
     expect(() => coordinator.submit(1, { signal: 'x' as unknown as AbortSignal })).toThrow(
       'signal must be an AbortSignal, found string "x"',
     );
@@ -155,5 +180,63 @@ describe('WriteCoordinator options', () => {
     await expect(coordinator.submitMany(5 as unknown as number[])).rejects.toThrow(
       'items must be iterable, found number 5',
     );
+  });
+});
+
+describe('WriteCoordinator delays up to MAX_DELAY_MS', () => {
+  const live: WriteCoordinator<number>[] = [];
+  afterEach(async () => {
+    await Promise.all(live.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 })));
+  });
+  function make(options: Omit<WriteCoordinatorOptions<number>, 'bus'>): WriteCoordinator<number> {
+    const coordinator = new WriteCoordinator<number>({ bus: null, ...options });
+    live.push(coordinator);
+    return coordinator;
+  }
+
+  it('accepts MAX_DELAY_MS for every delay and hands the timers exactly that', async () => {
+    expect(MAX_DELAY_MS).toBe(2 ** 31 - 1);
+    const { scheduler, delays } = spyScheduler();
+    const coordinator = make({
+      sink: () => delay(60),
+      flushIntervalMs: MAX_DELAY_MS,
+      writeTimeoutMs: MAX_DELAY_MS,
+      circuitBreaker: { halfOpenAfterMs: MAX_DELAY_MS },
+      capacity: 1,
+      scheduler,
+    });
+    coordinator.start();
+    await coordinator.submit(1);
+    const waiting = coordinator.submit(2, { timeoutMs: MAX_DELAY_MS }).catch((e: unknown) => e);
+    await delay(30);
+    expect(coordinator.health()).toMatchObject({ written: 0, rejected: 0, inFlight: 1 });
+    const report = await coordinator.stop({ timeoutMs: MAX_DELAY_MS });
+    // The write was neither aborted by its timeout nor given up on by stop.
+    expect(report).toMatchObject({ drained: true, written: 1 });
+    expect(coordinator.health()).toMatchObject({ writeErrors: 0, rejected: 1 });
+    expect(isCoordinatorClosedError(await waiting)).toBe(true);
+    expect(delays.filter((ms) => ms === MAX_DELAY_MS).length).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...delays)).toBe(MAX_DELAY_MS);
+  });
+
+  it('caps the backoff of a custom policy at MAX_DELAY_MS instead of retrying at once', async () => {
+    const { scheduler, delays } = spyScheduler();
+    let calls = 0;
+    const coordinator = make({
+      sink: () => {
+        calls++;
+        throw new Error('busy');
+      },
+      flushIntervalMs: 0,
+      circuitBreaker: false,
+      retry: { maxAttempts: 10, isRetryable: () => true, backoffMs: () => 2 ** 40 },
+      scheduler,
+    });
+    coordinator.start();
+    await coordinator.submit(1);
+    await delay(60);
+    expect(calls).toBe(1);
+    expect(delays).toContain(MAX_DELAY_MS);
+    expect(Math.max(...delays)).toBe(MAX_DELAY_MS);
   });
 });

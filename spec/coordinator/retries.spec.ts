@@ -5,6 +5,7 @@ import type { WriteRecord } from '../../lib/coordinator/write-record.js';
 import { MemoryDeadLetterQueue } from '../../lib/dead-letter/memory-dead-letter-queue.js';
 import type { DeadLetterRecord } from '../../lib/dead-letter/dead-letter-record.js';
 import { isWriteTimeoutError } from '../../lib/errors/write-timeout-error.js';
+import { isCoordinatorClosedError } from '../../lib/errors/coordinator-closed-error.js';
 import {
   FatalError,
   RecordingSink,
@@ -295,6 +296,44 @@ describe('WriteCoordinator retries', () => {
       await coordinator.submit(7);
       await waitFor(() => coordinator.health().deadLetterFailures === 1, 2_000);
       expect(coordinator.unsavedDeadLetters[0]).toMatchObject({ reason: 'non_retryable', items: [7] });
+    });
+
+    it('keeps, counts and reports a record whose put never settles once stop stops waiting', async () => {
+      const coordinator = make<number>({
+        sink: () => undefined,
+        deadLetter: { put: () => new Promise<void>(() => undefined) },
+      });
+      const reports: CoordinatorErrorReport<number>[] = [];
+      coordinator.errors$.subscribe((r) => reports.push(r));
+      await coordinator.submitMany([1, 2, 3]);
+      const report = await coordinator.stop({ drain: false, timeoutMs: 100 });
+      expect(report).toMatchObject({ drained: false, deadLettered: 3 });
+      expect(coordinator.health()).toMatchObject({ deadLettered: 3, deadLetterFailures: 1 });
+      expect(coordinator.unsavedDeadLetters).toEqual([
+        expect.objectContaining({ reason: 'shutdown', items: [1, 2, 3] }),
+      ]);
+      expect(reports).toHaveLength(1);
+      const failure = reports[0]!;
+      expect(failure).toMatchObject({ kind: 'dead-letter', record: { items: [1, 2, 3] } });
+      expect(isCoordinatorClosedError(failure.error)).toBe(true);
+      expect((failure.error as Error).message).toContain('still pending');
+      expectBalanced(coordinator);
+    });
+
+    it('does not count a record twice when its put rejects after stop gave up on it', async () => {
+      const coordinator = make<number>({
+        sink: () => undefined,
+        deadLetter: {
+          put: () =>
+            new Promise<void>((_resolve, reject) => setTimeout(() => reject(new Error('late')), 150)),
+        },
+      });
+      await coordinator.submit(1);
+      await coordinator.stop({ drain: false, timeoutMs: 20 });
+      expect(coordinator.health().deadLetterFailures).toBe(1);
+      await delay(200);
+      expect(coordinator.health().deadLetterFailures).toBe(1);
+      expect(coordinator.unsavedDeadLetters).toHaveLength(1);
     });
 
     it('waits in stop for a slow dead-letter queue to store its records', async () => {
