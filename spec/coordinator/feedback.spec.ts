@@ -3,7 +3,7 @@ import type { WriteCoordinatorOptions } from '../../lib/coordinator/write-coordi
 import type { FeedbackEvent } from '../../lib/feedback/feedback-event.js';
 import { FeedbackBus, feedbackBus } from '../../lib/feedback/feedback-bus.js';
 import type { BackpressureLevel } from '../../lib/levels/backpressure-level.js';
-import { delay, range, waitFor } from './helpers.js';
+import { range, waitFor } from './helpers.js';
 
 const live: WriteCoordinator<unknown>[] = [];
 function make<T>(options: WriteCoordinatorOptions<T>): WriteCoordinator<T> {
@@ -95,12 +95,13 @@ describe('WriteCoordinator feedback', () => {
     expect(bus.latest('b')?.level).toBe('soft');
   });
 
-  it('is not slowed down by a bus listener that takes one second', async () => {
+  it('is not slowed down by a bus listener that never settles', async () => {
     const bus = new FeedbackBus();
     let calls = 0;
-    bus.subscribe(async () => {
+    // A promise that never settles, with no timer behind it: nothing is left running after the test.
+    bus.subscribe(() => {
       calls++;
-      await delay(1_000);
+      return new Promise<void>(() => undefined);
     });
     const coordinator = make<number>({
       sink: gatedSink().write,
@@ -112,7 +113,9 @@ describe('WriteCoordinator feedback', () => {
     for (const i of range(1_000)) await coordinator.submit(i);
     const elapsed = Date.now() - started;
     expect(calls).toBe(2);
-    expect(elapsed).toBeLessThan(250);
+    // Awaiting the listener would never finish; the loop itself takes well under a millisecond per
+    // item, so a second is generous on a loaded machine.
+    expect(elapsed).toBeLessThan(1_000);
   });
 
   it('publishes on the default bus unless told otherwise, and nowhere with bus: null', async () => {

@@ -4,6 +4,8 @@ import type { WriteRecord } from '../../lib/coordinator/write-record.js';
 import { MemoryDeadLetterQueue } from '../../lib/dead-letter/memory-dead-letter-queue.js';
 import { isQueueFullError } from '../../lib/errors/queue-full-error.js';
 import { isQueueTimeoutError } from '../../lib/errors/queue-timeout-error.js';
+import { isCoordinatorClosedError } from '../../lib/errors/coordinator-closed-error.js';
+import { RetryableError, spyScheduler } from './helpers.js';
 import { RecordingSink, delay, expectBalanced, range, waitFor, abortableDelay } from './helpers.js';
 
 const stopAll: WriteCoordinator<unknown>[] = [];
@@ -39,8 +41,14 @@ describe('WriteCoordinator', () => {
       expect(coordinator.health().submitted).toBe(100);
     });
 
-    it('writes everything through a slow sink with 4 workers, in at least 2 batches', async () => {
-      const sink = new RecordingSink<number>(() => delay(30));
+    it('writes everything through a slow sink with 4 workers, several batches at once', async () => {
+      let active = 0;
+      let mostActive = 0;
+      const sink = new RecordingSink<number>(async () => {
+        mostActive = Math.max(mostActive, ++active);
+        await delay(30);
+        active--;
+      });
       const coordinator = make<number>({
         sink: { write: sink.write },
         workers: 4,
@@ -50,7 +58,8 @@ describe('WriteCoordinator', () => {
       coordinator.start();
       await coordinator.submitMany(range(200));
       await waitFor(() => sink.items.length === 200, 5_000);
-      expect(sink.batches.length).toBeGreaterThanOrEqual(2);
+      expect(mostActive).toBeGreaterThan(1);
+      expect(mostActive).toBeLessThanOrEqual(4);
       expect(new Set(sink.items).size).toBe(200);
     });
 
@@ -166,9 +175,61 @@ describe('WriteCoordinator', () => {
       expect(delays).toContain(1_234);
     });
 
+    it('leaves no scheduled action live after stop', async () => {
+      const hangingSink = () => new Promise<void>(() => undefined);
+      const failing = () => {
+        throw new RetryableError('busy');
+      };
+      const cases: [string, Partial<ConstructorParameters<typeof WriteCoordinator<number>>[0]>, boolean][] = [
+        // a write hanging past stop's timeout, a flush timer, a submit waiting with a timeout
+        ['hanging write', { sink: hangingSink, capacity: 2, batchSize: 1, flushIntervalMs: 10_000 }, true],
+        // a batch waiting on an open breaker (half-open timer pending)
+        [
+          'open breaker',
+          {
+            sink: failing,
+            flushIntervalMs: 0,
+            circuitBreaker: { failureThreshold: 1, halfOpenAfterMs: 60_000 },
+          },
+          true,
+        ],
+        // a batch waiting on backoff, stopped without drain
+        [
+          'backoff',
+          {
+            sink: failing,
+            flushIntervalMs: 0,
+            circuitBreaker: false,
+            retry: { initialBackoffMs: 10_000, maxBackoffMs: 10_000, jitter: false },
+          },
+          false,
+        ],
+      ];
+      for (const [name, options, drain] of cases) {
+        const { scheduler, live } = spyScheduler();
+        const coordinator = make<number>({ sink: () => undefined, ...options, scheduler });
+        coordinator.start();
+        const submits = [1, 2, 3].map((i) =>
+          coordinator.submit(i, { timeoutMs: 10_000 }).catch((e: unknown) => e),
+        );
+        await waitFor(() => coordinator.health().busyWorkers > 0, 1_000, name);
+        await delay(20);
+        expect(live.size).toBeGreaterThan(0);
+        await coordinator.stop({ drain, timeoutMs: 50 });
+        await Promise.all(submits);
+        expect([name, [...live].map((a) => a.ms)]).toEqual([name, []]);
+      }
+    });
+
     it('keeps flushing partial batches on time while the queue never empties', async () => {
       const sink = new RecordingSink<number>(() => delay(15));
-      const coordinator = make<number>({ sink: sink.write, workers: 1, batchSize: 50, flushIntervalMs: 40 });
+      // Batches never fill up: without the flush nothing would be written at all.
+      const coordinator = make<number>({
+        sink: sink.write,
+        workers: 1,
+        batchSize: 1_000,
+        flushIntervalMs: 40,
+      });
       coordinator.start();
       const accepted = new Map<number, number>();
       for (const i of range(60)) {
@@ -177,10 +238,10 @@ describe('WriteCoordinator', () => {
         await delay(3);
       }
       await waitFor(() => sink.items.length === 60, 3_000);
-      // Every item was written within a flush interval plus one write (and generous slack).
+      // Every item was written within a flush interval plus one write, with slack for a loaded machine.
       sink.batches.forEach((batch, n) => {
         const writtenAt = sink.calls[n]!.at;
-        for (const item of batch) expect(writtenAt - accepted.get(item)!).toBeLessThan(40 + 15 + 150);
+        for (const item of batch) expect(writtenAt - accepted.get(item)!).toBeLessThan(40 + 15 + 400);
       });
       expect(sink.batches.length).toBeGreaterThan(1);
     });
@@ -228,12 +289,18 @@ describe('WriteCoordinator', () => {
       expectBalanced(coordinator);
     });
 
-    it('returns one shared, already-resolved promise when there is room', () => {
+    it('accepts an item before submit returns, and resolves before any macrotask when there is room', async () => {
       const coordinator = make<number>({ sink: () => undefined, capacity: 10 });
-      const a = coordinator.submit(1);
-      const b = coordinator.submit(2);
-      expect(a).toBe(b);
+      const order: string[] = [];
+      setTimeout(() => order.push('macrotask'), 0);
+      const first = coordinator.submit(1).then(() => order.push('first'));
+      expect(coordinator.health()).toMatchObject({ submitted: 1, queueSize: 1 });
+      const second = coordinator.submit(2).then(() => order.push('second'));
       expect(coordinator.health()).toMatchObject({ submitted: 2, queueSize: 2 });
+      await Promise.all([first, second]);
+      order.push('awaited');
+      await delay(5);
+      expect(order).toEqual(['first', 'second', 'awaited', 'macrotask']);
     });
 
     it('rejects with QueueFullError under reject and counts the refusal', async () => {
@@ -290,10 +357,36 @@ describe('WriteCoordinator', () => {
       expect(coordinator.health()).toMatchObject({ submitted: 2, rejected: 1 });
     });
 
-    it('stops submitMany at the first refusal', async () => {
-      const coordinator = make<number>({ sink: hanging, capacity: 3, overflow: 'reject' });
-      await expect(coordinator.submitMany(range(10))).rejects.toThrow('Queue is full');
-      expect(coordinator.health()).toMatchObject({ submitted: 4, rejected: 1, queueSize: 3 });
+    it('stops submitMany at the first refusal, whose error says how many were accepted', async () => {
+      const coordinator = make<number>({ sink: hanging, capacity: 5, overflow: 'reject' });
+      await coordinator.submitMany([100, 101]);
+      const error: unknown = await coordinator.submitMany(range(10)).catch((e: unknown) => e);
+      expect(isQueueFullError(error)).toBe(true);
+      expect((error as { accepted?: number }).accepted).toBe(3);
+      expect(coordinator.health()).toMatchObject({ submitted: 6, rejected: 1, queueSize: 5 });
+    });
+
+    it('gives the accepted count on a timed-out wait and on stop, not on an abort', async () => {
+      const coordinator = make<number>({ sink: hanging, capacity: 4 });
+      await coordinator.submit(100);
+      const timedOut: unknown = await coordinator
+        .submitMany(range(5), { timeoutMs: 20 })
+        .catch((e: unknown) => e);
+      expect(isQueueTimeoutError(timedOut)).toBe(true);
+      expect((timedOut as { accepted?: number }).accepted).toBe(3);
+
+      const controller = new AbortController();
+      const reason = new Error('gone');
+      const aborted = coordinator.submitMany([7], { signal: controller.signal }).catch((e: unknown) => e);
+      const closing = coordinator.submitMany([8, 9]).catch((e: unknown) => e);
+      controller.abort(reason);
+      expect(await aborted).toBe(reason);
+      expect(reason).not.toHaveProperty('accepted'); // the caller's value is left alone
+      await coordinator.stop({ drain: false, timeoutMs: 50 });
+      const closed = await closing;
+      expect(isCoordinatorClosedError(closed)).toBe(true);
+      expect((closed as { accepted?: number }).accepted).toBe(0);
+      expectBalanced(coordinator);
     });
   });
 
