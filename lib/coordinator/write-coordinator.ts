@@ -181,8 +181,9 @@ export class WriteCoordinator<T> implements AsyncDisposable {
   /** The level: the current one on subscribe, then every change, synchronously. Completes at stop. */
   readonly level$: Observable<BackpressureLevel>;
   /**
-   * Hot: an event for every change of level or of its cause (`circuit_open` / `circuit_closed`),
-   * also published on the bus, synchronously. Completes at stop.
+   * Hot: an event for every change of level or of its cause (`circuit_open` / `circuit_closed`, and
+   * `circuit_half_open` when a half-open breaker has nothing to probe with and stops holding the
+   * level at `'hard'`), also published on the bus, synchronously. Completes at stop.
    */
   readonly feedback$: Observable<FeedbackEvent>;
   /** Hot: failures the coordinator survives (failed attempts, dead-letter queue failures). */
@@ -221,8 +222,8 @@ export class WriteCoordinator<T> implements AsyncDisposable {
 
   // Flush timing without a clock read per item: a mark (sequence number, time) is taken when the
   // queue turns non-empty and on the first accept after each take. Items after a mark are at least
-  // as young as it, so the head's deadline `markTime + flushIntervalMs` is never late (at worst a
-  // partial batch goes a little early).
+  // as young as it, so the head's deadline `markTime + flushIntervalMs` is never late; it may be up
+  // to flushIntervalMs early for an item accepted long after its mark (docs/coordinator.md).
   private seqIn = 0;
   private seqOut = 0;
   private needMark = true;

@@ -4,7 +4,9 @@ import { BackpressureError } from './backpressure-error.js';
  * Thrown (or used as the rejection) when a coordinator refuses work because it is stopping or
  * stopped: a `submit` after `stop`, a `submit` still waiting for room when `stop` was called,
  * `start()` after `stop`. It is also the abort reason a sink's signal carries when `stop` gives up
- * on a write, and the error of dead-letter records with reason `'shutdown'`.
+ * on a write, the error of dead-letter records with reason `'shutdown'`, and the error reported on
+ * `errors$` for a dead-letter record whose `put` was still pending at `stop`'s deadline. A
+ * `submitMany` refused with it finds `accepted` (items of that call accepted before) set on it.
  *
  * @example
  * ```ts
