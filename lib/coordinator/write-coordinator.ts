@@ -10,6 +10,7 @@ import {
 } from '../feedback/feedback-event.js';
 import { feedbackBus, type FeedbackBus } from '../feedback/feedback-bus.js';
 import { OVERFLOW_STRATEGIES, type Dropped, type OverflowStrategy } from '../queue/bounded-queue.js';
+import { WaitingLine } from '../internal/waiting-line.js';
 import { Deque } from '../internal/deque.js';
 import {
   MAX_DELAY_MS,
@@ -22,7 +23,7 @@ import {
 import { describeValue } from '../errors/backpressure-error.js';
 import { CoordinatorClosedError, isCoordinatorClosedError } from '../errors/coordinator-closed-error.js';
 import { QueueFullError, isQueueFullError } from '../errors/queue-full-error.js';
-import { QueueTimeoutError, isQueueTimeoutError } from '../errors/queue-timeout-error.js';
+import { isQueueTimeoutError } from '../errors/queue-timeout-error.js';
 import { WriteTimeoutError, isWriteTimeoutError } from '../errors/write-timeout-error.js';
 import { toRetryPolicy, type RetryPolicyLike } from '../retry/retry-policy.js';
 import { CircuitBreaker, type CircuitPermit, type CircuitState } from '../circuit-breaker/circuit-breaker.js';
@@ -50,14 +51,6 @@ const STATE_NAMES: readonly CoordinatorState[] = ['idle', 'running', 'stopping',
 
 /** Shared by every `submit` that needs no waiting: no promise is allocated per item. */
 const RESOLVED: Promise<void> = Promise.resolve();
-
-interface Waiter<T> {
-  readonly item: T;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-  settled: boolean;
-  cleanup?: () => void;
-}
 
 /** A batch held by a worker, from the moment it is taken until its outcome. */
 interface Batch<T> {
@@ -203,8 +196,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
   // and blocked submits must be admitted (FIFO) when a batch *finishes*, not when it is taken, so
   // the accounting lives here in one place instead of being split between two objects.
   private readonly queue: Deque<T>;
-  private readonly waiters = new Deque<Waiter<T>>();
-  private waiting = 0;
+  private readonly waiters: WaitingLine<T>;
   private inFlight = 0;
   private readonly batches = new Set<Batch<T>>();
   private readonly idleWorkers: (() => void)[] = [];
@@ -312,6 +304,11 @@ export class WriteCoordinator<T> implements AsyncDisposable {
       throw new TypeError(`scheduler must be an rxjs SchedulerLike, found ${describeValue(scheduler)}`);
     }
     this.scheduler = scheduler;
+    // A withdrawn wait (abort, timeout, stop) is a refused submit.
+    this.waiters = new WaitingLine<T>(scheduler, () => {
+      this.submitted++;
+      this.rejected++;
+    });
     if (circuitBreaker === false) {
       this.breaker = null;
     } else if (
@@ -471,7 +468,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
   /** `submit` after its options were checked. */
   private offer(item: T, options: SubmitOptions | undefined): Promise<void> {
     if (this.stateCode >= STOPPING) return this.refuse(this.closedError());
-    if (this.queue.length + this.inFlight < this.capacity && this.waiting === 0) {
+    if (this.queue.length + this.inFlight < this.capacity && this.waiters.length === 0) {
       this.enqueue(item);
       this.depthChanged();
       return RESOLVED;
@@ -634,48 +631,13 @@ export class WriteCoordinator<T> implements AsyncDisposable {
   private wait(item: T, options: SubmitOptions | undefined): Promise<void> {
     const { signal, timeoutMs } = options ?? {};
     if (signal?.aborted) return this.refuse(signal.reason);
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter<T> = { item, resolve, reject, settled: false };
-      let timeout: Subscription | undefined;
-      const onAbort = () => this.withdraw(waiter, signal?.reason);
-      if (timeoutMs !== undefined) {
-        timeout = this.scheduler.schedule(
-          () => this.withdraw(waiter, new QueueTimeoutError(timeoutMs)),
-          timeoutMs,
-        );
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      waiter.cleanup = () => {
-        timeout?.unsubscribe();
-        signal?.removeEventListener('abort', onAbort);
-      };
-      this.waiters.push(waiter);
-      this.waiting++;
-    });
-  }
-
-  /** Refuses a waiting submit (abort, timeout, stop), exactly once. */
-  private withdraw(waiter: Waiter<T>, error: unknown): void {
-    if (waiter.settled) return;
-    waiter.settled = true;
-    this.waiting--;
-    waiter.cleanup?.();
-    this.submitted++;
-    this.rejected++;
-    waiter.reject(error);
-    // Withdrawn waiters stay in the deque until reached; compact so that a coordinator that stays
-    // full while callers keep timing out does not grow without bound.
-    if (this.waiters.length > 2 * this.waiting + 64) this.waiters.retain((w) => !w.settled);
+    return this.waiters.join(item, signal, timeoutMs);
   }
 
   /** Moves waiting submits into freed room, first come first served. */
   private admitWaiters(): void {
-    while (this.waiting > 0 && this.queue.length + this.inFlight < this.capacity) {
-      const waiter = this.waiters.shift() as Waiter<T>;
-      if (waiter.settled) continue;
-      waiter.settled = true;
-      this.waiting--;
-      waiter.cleanup?.();
+    while (this.waiters.length > 0 && this.queue.length + this.inFlight < this.capacity) {
+      const waiter = this.waiters.admitNext()!;
       this.enqueue(waiter.item);
       waiter.resolve();
     }
@@ -1116,7 +1078,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
   private roomFreed(): void {
     // Admit waiting submits before announcing the depth, so that a batch finishing under a full
     // 'block' coordinator does not make the level flap down and up again.
-    if (this.waiting > 0 && this.stateCode < STOPPING) this.admitWaiters();
+    if (this.waiters.length > 0 && this.stateCode < STOPPING) this.admitWaiters();
     this.depthChanged();
     // A probe handed back without an outcome (non-retryable error) leaves the breaker half-open.
     if (this.circuitHolding) this.releaseIdleHold();
@@ -1226,9 +1188,8 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     const wasIdle = this.stateCode === IDLE;
     this.stateCode = STOPPING;
     const closed = this.closedError();
-    let waiter: Waiter<T> | undefined;
     // A new error for each: a submitMany refused here sets its own `accepted` on it.
-    while ((waiter = this.waiters.shift()) !== undefined) this.withdraw(waiter, this.closedError());
+    this.waiters.withdrawAll(() => this.closedError());
 
     if (drain) {
       this.flushAll = true;

@@ -18,6 +18,11 @@ export class CoordinatorClosedError extends BackpressureError {
   /** Brand checked by {@link isCoordinatorClosedError}. */
   readonly isCoordinatorClosedError = true;
   override name = 'CoordinatorClosedError';
+  /**
+   * Set when this refusal ends a `WriteCoordinator.submitMany` call: how many of the call's items
+   * were accepted before it (the rest were not submitted).
+   */
+  accepted?: number;
 
   constructor(
     /** The `id` of the coordinator that refused. */

@@ -13,6 +13,11 @@ import { BackpressureError } from './backpressure-error.js';
 export class QueueFullError extends BackpressureError {
   readonly isQueueFullError = true;
   override name = 'QueueFullError';
+  /**
+   * Set when this refusal ends a `WriteCoordinator.submitMany` call: how many of the call's items
+   * were accepted before it (the rest were not submitted).
+   */
+  accepted?: number;
 
   constructor(
     /** The capacity of the queue that refused. */

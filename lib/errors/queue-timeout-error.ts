@@ -11,6 +11,11 @@ import { BackpressureError } from './backpressure-error.js';
 export class QueueTimeoutError extends BackpressureError {
   readonly isQueueTimeoutError = true;
   override name = 'QueueTimeoutError';
+  /**
+   * Set when this refusal ends a `WriteCoordinator.submitMany` call: how many of the call's items
+   * were accepted before it (the rest were not submitted).
+   */
+  accepted?: number;
 
   constructor(
     /** How long the offer waited, in milliseconds. */

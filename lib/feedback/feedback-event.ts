@@ -17,6 +17,7 @@ export type FeedbackReason =
   | 'queue_draining'
   | 'queue_recovered'
   | 'circuit_open'
+  | 'circuit_half_open'
   | 'circuit_closed'
   | (string & {});
 

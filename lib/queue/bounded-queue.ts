@@ -1,16 +1,9 @@
-import {
-  BehaviorSubject,
-  Subject,
-  type Observable,
-  asyncScheduler,
-  type SchedulerLike,
-  type Subscription,
-} from 'rxjs';
+import { BehaviorSubject, Subject, type Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
 import { Deque } from '../internal/deque.js';
+import { WaitingLine } from '../internal/waiting-line.js';
 import { MAX_DELAY_MS, assertInteger, assertOneOf } from '../internal/validate.js';
 import { QueueClosedError } from '../errors/queue-closed-error.js';
 import { QueueFullError } from '../errors/queue-full-error.js';
-import { QueueTimeoutError } from '../errors/queue-timeout-error.js';
 
 /**
  * What a full queue does with a new item:
@@ -66,14 +59,6 @@ export interface OfferOptions {
   readonly timeoutMs?: number;
 }
 
-interface Waiter<T> {
-  readonly item: T;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-  settled: boolean;
-  cleanup?: () => void;
-}
-
 const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
@@ -104,12 +89,10 @@ export class BoundedQueue<T> {
   readonly dropped$: Observable<Dropped<T>>;
 
   private readonly items: Deque<T>;
-  private readonly waiters = new Deque<Waiter<T>>();
-  private waiting = 0;
+  private readonly waiters: WaitingLine<T>;
   private isClosed = false;
   private readonly depthSubject = new BehaviorSubject(0);
   private readonly droppedSubject = new Subject<Dropped<T>>();
-  private readonly scheduler: SchedulerLike;
 
   constructor(options: BoundedQueueOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -118,7 +101,7 @@ export class BoundedQueue<T> {
     const { capacity, overflow = 'block', scheduler = asyncScheduler } = options;
     this.capacity = assertInteger('capacity', capacity, 1);
     this.overflow = assertOneOf('overflow', overflow, OVERFLOW_STRATEGIES);
-    this.scheduler = scheduler;
+    this.waiters = new WaitingLine<T>(scheduler);
     this.items = new Deque<T>(Math.min(capacity, 1024));
     this.depth$ = this.depthSubject.asObservable();
     this.dropped$ = this.droppedSubject.asObservable();
@@ -136,7 +119,7 @@ export class BoundedQueue<T> {
 
   /** Offers waiting for room (only under `'block'`). */
   get waitingOffers(): number {
-    return this.waiting;
+    return this.waiters.length;
   }
 
   /**
@@ -177,7 +160,7 @@ export class BoundedQueue<T> {
   tryOffer(item: T): boolean {
     if (this.isClosed) return false;
     // Waiting offers came first: a newcomer may not overtake them.
-    if (this.items.length < this.capacity && this.waiting === 0) {
+    if (this.items.length < this.capacity && this.waiters.length === 0) {
       this.items.push(item);
       this.depthSubject.next(this.items.length);
       return true;
@@ -224,10 +207,7 @@ export class BoundedQueue<T> {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    let waiter: Waiter<T> | undefined;
-    while ((waiter = this.waiters.shift()) !== undefined) {
-      if (!waiter.settled) this.settle(waiter, { error: new QueueClosedError() });
-    }
+    this.waiters.withdrawAll(() => new QueueClosedError());
     this.completeIfDone();
   }
 
@@ -246,47 +226,16 @@ export class BoundedQueue<T> {
     // The caller chose the abort reason; pass it through unchanged, as fetch does.
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter<T> = { item, resolve, reject, settled: false };
-      let timeout: Subscription | undefined;
-      const onAbort = () => this.settle(waiter, { error: signal?.reason });
-      if (timeoutMs !== undefined) {
-        timeout = this.scheduler.schedule(
-          () => this.settle(waiter, { error: new QueueTimeoutError(timeoutMs) }),
-          timeoutMs,
-        );
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      waiter.cleanup = () => {
-        timeout?.unsubscribe();
-        signal?.removeEventListener('abort', onAbort);
-      };
-      this.waiters.push(waiter);
-      this.waiting++;
-    });
+    return this.waiters.join(item, signal, timeoutMs);
   }
 
   /** Moves waiting offers into freed room, first come first served. */
   private admitWaiters(): void {
-    while (this.waiting > 0 && this.items.length < this.capacity) {
-      const waiter = this.waiters.shift() as Waiter<T>;
-      if (waiter.settled) continue; // withdrawn by abort or timeout
+    while (this.waiters.length > 0 && this.items.length < this.capacity) {
+      const waiter = this.waiters.admitNext()!;
       this.items.push(waiter.item);
-      this.settle(waiter);
+      waiter.resolve();
     }
-  }
-
-  /** Resolves a waiting offer (no failure given) or rejects it with `failure.error`, exactly once. */
-  private settle(waiter: Waiter<T>, failure?: { error: unknown }): void {
-    if (waiter.settled) return;
-    waiter.settled = true;
-    this.waiting--;
-    waiter.cleanup?.();
-    if (failure) waiter.reject(failure.error);
-    else waiter.resolve();
-    // Withdrawn offers stay in the deque until reached; compact so a queue that stays full while
-    // callers keep timing out does not grow without bound.
-    if (this.waiters.length > 2 * this.waiting + 64) this.waiters.retain((w) => !w.settled);
   }
 
   private completeIfDone(): void {

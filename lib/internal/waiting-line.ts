@@ -1,0 +1,92 @@
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { Deque } from './deque.js';
+import { QueueTimeoutError } from '../errors/queue-timeout-error.js';
+
+/** One caller waiting for room, with the item it brought. */
+export interface Waiter<T> {
+  readonly item: T;
+  settled: boolean;
+  resolve(): void;
+  reject(error: unknown): void;
+  cleanup?(): void;
+}
+
+/**
+ * Callers waiting for room in a full queue (the `'block'` strategy of `BoundedQueue` and of
+ * `WriteCoordinator`), first come first served. A wait ends once: admitted by {@link admitNext}, or
+ * withdrawn on abort (the signal's reason), on timeout (`QueueTimeoutError`, timed on the given
+ * scheduler) or by {@link withdrawAll}. Withdrawn waiters stay in the deque until reached, and the
+ * deque is compacted when they pile up, so a line that stays full while callers keep giving up
+ * does not grow without bound.
+ */
+export class WaitingLine<T> {
+  private readonly waiters = new Deque<Waiter<T>>();
+  private waiting = 0;
+
+  constructor(
+    private readonly scheduler: SchedulerLike,
+    /** Runs once for every wait that ends without admission, before its promise rejects. */
+    private readonly onWithdrawn: () => void = () => undefined,
+  ) {}
+
+  /** Waits still pending. */
+  get length(): number {
+    return this.waiting;
+  }
+
+  /** Joins the line; the caller has checked that `signal` is not already aborted. */
+  join(item: T, signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter<T> = { item, resolve, reject, settled: false };
+      let timeout: Subscription | undefined;
+      const onAbort = () => this.withdraw(waiter, signal?.reason);
+      if (timeoutMs !== undefined) {
+        timeout = this.scheduler.schedule(
+          () => this.withdraw(waiter, new QueueTimeoutError(timeoutMs)),
+          timeoutMs,
+        );
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      waiter.cleanup = () => {
+        timeout?.unsubscribe();
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.waiters.push(waiter);
+      this.waiting++;
+    });
+  }
+
+  /**
+   * Ends the oldest pending wait as admitted and returns its waiter (the caller stores the item,
+   * then calls `resolve`), or `undefined` when nobody waits.
+   */
+  admitNext(): Waiter<T> | undefined {
+    while (this.waiting > 0) {
+      const waiter = this.waiters.shift() as Waiter<T>;
+      if (waiter.settled) continue; // withdrawn earlier
+      this.end(waiter);
+      return waiter;
+    }
+    return undefined;
+  }
+
+  /** Withdraws every pending wait, each with its own error. */
+  withdrawAll(error: () => unknown): void {
+    let waiter: Waiter<T> | undefined;
+    while ((waiter = this.waiters.shift()) !== undefined) this.withdraw(waiter, error());
+  }
+
+  private withdraw(waiter: Waiter<T>, error: unknown): void {
+    if (waiter.settled) return;
+    this.end(waiter);
+    this.onWithdrawn();
+    waiter.reject(error);
+    if (this.waiters.length > 2 * this.waiting + 64) this.waiters.retain((w) => !w.settled);
+  }
+
+  private end(waiter: Waiter<T>): void {
+    waiter.settled = true;
+    this.waiting--;
+    waiter.cleanup?.();
+  }
+}
