@@ -59,12 +59,7 @@ export type { CoordinatorErrorReport } from './coordinator/coordinator-error-rep
 export { CoordinatorClosedError, isCoordinatorClosedError } from './errors/coordinator-closed-error.js';
 export { WriteTimeoutError, isWriteTimeoutError } from './errors/write-timeout-error.js';
 export { defaultIsRetryable } from './retry/is-retryable.js';
-export {
-  RetryPolicy,
-  toRetryPolicy,
-  type RetryOptions,
-  type RetryPolicyLike,
-} from './retry/retry-policy.js';
+export { RetryPolicy, toRetryPolicy, type RetryOptions, type RetryPolicyLike } from './retry/retry-policy.js';
 export {
   CircuitBreaker,
   type CircuitBreakerOptions,
