@@ -6,6 +6,12 @@ import type { FeedbackEvent } from './feedback-event.js';
 /**
  * A function called with every published event. It may return a promise; the bus never awaits it,
  * and reports a rejection on `errors$`.
+ *
+ * @example
+ * ```ts
+ * const toLog: FeedbackListener = (event) => console.log(event.coordinatorId, event.level);
+ * bus.subscribe(toLog);
+ * ```
  */
 export type FeedbackListener = (event: FeedbackEvent) => void | PromiseLike<void>;
 

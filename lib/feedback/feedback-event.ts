@@ -55,6 +55,14 @@ export interface FeedbackEvent {
 /**
  * The fields of a {@link FeedbackEvent}. `utilization` is computed when left out, `reason`
  * defaults to `null` and `source` to `'coordinator'`.
+ *
+ * @example
+ * ```ts
+ * const init: FeedbackEventInit = {
+ *   coordinatorId: 'db', level: 'soft', previousLevel: 'ok', queueSize: 5, capacity: 10, ts: Date.now(),
+ * };
+ * createFeedbackEvent(init).utilization; // 0.5
+ * ```
  */
 export type FeedbackEventInit = Omit<FeedbackEvent, 'utilization' | 'reason' | 'source'> &
   Partial<Pick<FeedbackEvent, 'utilization' | 'reason' | 'source'>>;

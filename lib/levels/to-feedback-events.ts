@@ -10,7 +10,15 @@ import {
 } from '../feedback/feedback-event.js';
 import { assertInteger, assertNonEmptyString } from '../internal/validate.js';
 
-/** Options of {@link toFeedbackEvents}. */
+/**
+ * Options of {@link toFeedbackEvents}.
+ *
+ * @example
+ * ```ts
+ * const options: ToFeedbackEventsOptions = { coordinatorId: 'ticks', capacity: 1_000, source: 'ingest' };
+ * depth$.pipe(toFeedbackEvents(options));
+ * ```
+ */
 export interface ToFeedbackEventsOptions {
   /** Identifies the queue or coordinator in every event. Required, non-empty. */
   readonly coordinatorId: string;

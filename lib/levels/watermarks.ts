@@ -21,7 +21,15 @@ export interface Watermarks {
   readonly hardExit?: number;
 }
 
-/** Watermarks with every field present, as returned by {@link resolveWatermarks}. */
+/**
+ * Watermarks with every field present, as returned by {@link resolveWatermarks}.
+ *
+ * @example
+ * ```ts
+ * const resolved: ResolvedWatermarks = resolveWatermarks({ hard: 0.9 });
+ * nextLevel('ok', 0.95, resolved); // 'hard'
+ * ```
+ */
 export type ResolvedWatermarks = Required<Watermarks>;
 
 /**

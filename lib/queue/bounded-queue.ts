@@ -20,7 +20,14 @@ import { QueueFullError } from '../errors/queue-full-error.js';
  */
 export type OverflowStrategy = 'block' | 'reject' | 'drop-oldest' | 'drop-newest';
 
-/** All overflow strategies, for validation and docs. */
+/**
+ * All overflow strategies, for validation and docs.
+ *
+ * @example
+ * ```ts
+ * const strategy = OVERFLOW_STRATEGIES.includes(input as OverflowStrategy) ? input : 'block';
+ * ```
+ */
 export const OVERFLOW_STRATEGIES: readonly OverflowStrategy[] = Object.freeze([
   'block',
   'reject',
@@ -41,7 +48,15 @@ export interface Dropped<T> {
   readonly reason: 'overflow';
 }
 
-/** Options of {@link BoundedQueue}. */
+/**
+ * Options of {@link BoundedQueue}.
+ *
+ * @example
+ * ```ts
+ * const options: BoundedQueueOptions = { capacity: 1_000, overflow: 'drop-oldest' };
+ * const queue = new BoundedQueue<Reading>(options);
+ * ```
+ */
 export interface BoundedQueueOptions {
   /** Most items the queue holds; an integer `>= 1`. Required. */
   readonly capacity: number;
@@ -51,7 +66,15 @@ export interface BoundedQueueOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-/** Options of {@link BoundedQueue.offer}. */
+/**
+ * Options of {@link BoundedQueue.offer}.
+ *
+ * @example
+ * ```ts
+ * const options: OfferOptions = { timeoutMs: 500, signal: AbortSignal.timeout(2_000) };
+ * await queue.offer(item, options);
+ * ```
+ */
 export interface OfferOptions {
   /** Aborting it withdraws a waiting offer, which rejects with the signal's reason. */
   readonly signal?: AbortSignal;
