@@ -85,6 +85,10 @@ describe('FeedbackBus', () => {
       const received: string[] = [];
       let slowStarted = 0;
       let slowFinished = 0;
+      // The slow listener waits for the test to let it go rather than on a timer the test would leave
+      // running after it ends (a worker whose last file left one could not exit in time).
+      let releaseSlow!: () => void;
+      const slowGate = new Promise<void>((resolve) => (releaseSlow = resolve));
       bus.subscribe(() => {
         throw new Error('sync boom');
       });
@@ -94,7 +98,7 @@ describe('FeedbackBus', () => {
       });
       bus.subscribe(async () => {
         slowStarted++;
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        await slowGate;
         slowFinished++;
       });
       bus.subscribe((e) => void received.push(e.level));
@@ -120,6 +124,13 @@ describe('FeedbackBus', () => {
         "A feedback listener threw while handling a 'soft' event of 'db': sync boom",
       );
       expect(sync[0]!.event.level).toBe('soft');
+      expect(slowFinished).toBe(0);
+
+      releaseSlow();
+      await slowGate;
+      await Promise.resolve();
+      expect(slowFinished).toBe(4);
+      expect(errors).toHaveLength(8);
       expect(unhandled).toEqual([]);
     });
 

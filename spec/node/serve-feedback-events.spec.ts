@@ -29,10 +29,15 @@ describe('serveFeedbackEvents', () => {
   let handler: FeedbackEventsHandler | undefined;
   let client: Subscription | undefined;
   const sockets = new Set<Socket>();
+  // Raw client responses: a paused one never reads the server's close, so its socket stays open
+  // until it is destroyed here.
+  const responses = new Set<IncomingMessage>();
 
   afterEach(async () => {
     client?.unsubscribe();
     client = undefined;
+    for (const res of responses) res.destroy();
+    responses.clear();
     handler?.close();
     handler = undefined;
     for (const socket of sockets) socket.destroy();
@@ -66,6 +71,7 @@ describe('serveFeedbackEvents', () => {
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
         res.on('error', () => undefined);
+        responses.add(res);
         resolve({ res, text: () => text });
       }).on('error', reject);
     });

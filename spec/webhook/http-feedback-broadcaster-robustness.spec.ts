@@ -39,9 +39,19 @@ function record(broadcaster: HttpFeedbackBroadcaster): {
   return { delivered, failed };
 }
 
-/** Settles like `promise`, or with 'hung' after `ms`: a hang fails an assertion, not the timeout. */
-function within<T>(promise: Promise<T>, ms: number): Promise<T | 'hung'> {
-  return Promise.race([promise, sleep(ms).then(() => 'hung' as const)]);
+/**
+ * Settles like `promise`, or with 'hung' after `ms`: a hang fails an assertion, not the timeout.
+ * The timer is cleared once the race settles, so no test leaves it running (a worker whose last
+ * file left one could not exit in time: "A worker process has failed to exit gracefully").
+ */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'hung'> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), ms)));
+  try {
+    return await Promise.race([promise, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A fetch double that ignores its signal: it answers only when the test says so, if ever. */
