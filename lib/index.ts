@@ -48,7 +48,7 @@ export {
   type OverflowStrategy,
 } from './queue/bounded-queue.js';
 
-// --- coordinator (issue 3) ---
+// --- coordinator ---
 export { WriteCoordinator } from './coordinator/write-coordinator.js';
 export type { Sink, SinkFunction, WriteContext } from './coordinator/sink.js';
 export type { SubmitOptions, WriteCoordinatorOptions } from './coordinator/write-coordinator-options.js';
@@ -74,7 +74,7 @@ export {
 } from './dead-letter/dead-letter-record.js';
 export { MemoryDeadLetterQueue } from './dead-letter/memory-dead-letter-queue.js';
 
-// --- pacing (issue 4) ---
+// --- pacing ---
 export { BufferOverflowError, isBufferOverflowError } from './errors/buffer-overflow-error.js';
 export {
   BUFFER_OVERFLOW_STRATEGIES,

@@ -1,7 +1,7 @@
 // Public API of `rxjs-backpressure/node`: the parts that need Node's own modules. Names are listed
 // one by one; spec/public-api.spec.ts pins them.
 
-// --- dead letters and settings (issue 3) ---
+// --- dead letters and settings ---
 export {
   FileDeadLetterQueue,
   type FileDeadLetterQueueOptions,
@@ -14,7 +14,7 @@ export {
   type CoordinatorEnvReadOptions,
 } from './coordinator-options-from-env.js';
 
-// --- webhook receiver and server-sent events (issue 5) ---
+// --- webhook receiver and server-sent events ---
 export {
   createFeedbackReceiver,
   type FeedbackReceiver,
