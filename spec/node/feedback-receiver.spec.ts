@@ -15,20 +15,12 @@ import {
 } from '../../lib/node/feedback-receiver.js';
 import { signFeedback } from '../../lib/webhook/feedback-signature.js';
 import { HttpFeedbackBroadcaster } from '../../lib/webhook/http-feedback-broadcaster.js';
-import { createFeedbackEvent, type FeedbackEvent } from '../../lib/feedback/feedback-event.js';
+import type { FeedbackEvent } from '../../lib/feedback/feedback-event.js';
 import { fromWire, toWire } from '../../lib/feedback/wire.js';
 import { sleep, waitFor } from '../webhook/http-test-server.js';
+import { sampleEvent } from '../support/sample-event.js';
 
-const EVENT = createFeedbackEvent({
-  coordinatorId: 'orders',
-  level: 'hard',
-  previousLevel: 'soft',
-  queueSize: 8_100,
-  capacity: 10_000,
-  reason: 'high_watermark',
-  source: 'coordinator',
-  ts: 1_700_000_000_123,
-});
+const EVENT = sampleEvent();
 const BODY = JSON.stringify(toWire(EVENT));
 
 interface Harness {

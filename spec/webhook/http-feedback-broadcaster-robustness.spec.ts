@@ -5,28 +5,17 @@ import {
   type FeedbackDeliveryFailure,
 } from '../../lib/webhook/http-feedback-broadcaster.js';
 import { FeedbackBus } from '../../lib/feedback/feedback-bus.js';
-import { createFeedbackEvent, type FeedbackEvent } from '../../lib/feedback/feedback-event.js';
+import type { FeedbackEvent } from '../../lib/feedback/feedback-event.js';
 import { isFeedbackFormatError } from '../../lib/errors/feedback-format-error.js';
 import { sleep, startTestServer, waitFor, type TestServer } from './http-test-server.js';
+import { sampleEvent } from '../support/sample-event.js';
 
 // Stop during signing, fetch doubles that ignore their signal, a source that errors, timer bounds,
 // signing failures and malformed events.
 
 const MAX_TIMER_MS = 2_147_483_647;
 
-function event(overrides: Partial<FeedbackEvent> = {}): FeedbackEvent {
-  return createFeedbackEvent({
-    coordinatorId: 'orders',
-    level: 'hard',
-    previousLevel: 'soft',
-    queueSize: 8_100,
-    capacity: 10_000,
-    reason: 'high_watermark',
-    source: 'coordinator',
-    ts: 1_700_000_000_123,
-    ...overrides,
-  });
-}
+const event = sampleEvent;
 
 function record(broadcaster: HttpFeedbackBroadcaster): {
   delivered: FeedbackDelivery[];

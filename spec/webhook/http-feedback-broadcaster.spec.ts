@@ -8,29 +8,18 @@ import {
 } from '../../lib/webhook/http-feedback-broadcaster.js';
 import { verifyFeedbackSignature } from '../../lib/webhook/feedback-signature.js';
 import { FeedbackBus } from '../../lib/feedback/feedback-bus.js';
-import { createFeedbackEvent, type FeedbackEvent } from '../../lib/feedback/feedback-event.js';
+import type { FeedbackEvent } from '../../lib/feedback/feedback-event.js';
 import { BoundedQueue } from '../../lib/queue/bounded-queue.js';
 import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import { toFeedbackEvents } from '../../lib/levels/to-feedback-events.js';
 import { isWebhookDeliveryError } from '../../lib/errors/webhook-delivery-error.js';
 import type { BackpressureLevel } from '../../lib/levels/backpressure-level.js';
 import { refusedPort, sleep, startTestServer, waitFor, type TestServer } from './http-test-server.js';
+import { sampleEvent } from '../support/sample-event.js';
 
 const LEVELS: readonly BackpressureLevel[] = ['ok', 'soft', 'hard'];
 
-function event(overrides: Partial<FeedbackEvent> = {}): FeedbackEvent {
-  return createFeedbackEvent({
-    coordinatorId: 'orders',
-    level: 'hard',
-    previousLevel: 'soft',
-    queueSize: 8_100,
-    capacity: 10_000,
-    reason: 'high_watermark',
-    source: 'coordinator',
-    ts: 1_700_000_000_123,
-    ...overrides,
-  });
-}
+const event = sampleEvent;
 
 /** A real garbage collection, for heap figures (jest runs without --expose-gc). */
 function exposeGc(): () => void {
