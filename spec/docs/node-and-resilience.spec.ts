@@ -3,26 +3,12 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
+import { packageSources } from '../support/package-sources.js';
 
 // docs/node-and-resilience.md: every ```ts snippet whose first line is `// runnable` runs as written
 // against lib/ and prints exactly the ```text block that follows it.
 const root = resolve(__dirname, '../..');
-const ENTRIES: Record<string, string> = {
-  'rxjs-backpressure': 'lib/index.ts',
-  'rxjs-backpressure/node': 'lib/node/index.ts',
-};
-
-// Maps the package's entry points to the sources, so the snippets run against this tree.
-const packageSources: Plugin = {
-  name: 'package-sources',
-  setup(builder) {
-    builder.onResolve({ filter: /^rxjs-backpressure(\/.*)?$/ }, (args) => {
-      const file = ENTRIES[args.path];
-      return file ? { path: join(root, file) } : { errors: [{ text: `unknown entry ${args.path}` }] };
-    });
-  },
-};
 
 interface Snippet {
   readonly title: string;

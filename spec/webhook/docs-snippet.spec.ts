@@ -2,25 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
+import { packageSources } from '../support/package-sources.js';
 
 const root = resolve(__dirname, '../..');
-const ENTRIES: Record<string, string> = {
-  'rxjs-backpressure': 'lib/index.ts',
-  'rxjs-backpressure/webhook': 'lib/webhook/index.ts',
-  'rxjs-backpressure/node': 'lib/node/index.ts',
-};
-
-// Maps the package's entry points to the sources, so the snippet runs against this tree.
-const packageSources: Plugin = {
-  name: 'package-sources',
-  setup(builder) {
-    builder.onResolve({ filter: /^rxjs-backpressure(\/.*)?$/ }, (args) => {
-      const file = ENTRIES[args.path];
-      return file ? { path: join(root, file) } : { errors: [{ text: `unknown entry ${args.path}` }] };
-    });
-  },
-};
 
 describe('docs/webhook.md', () => {
   let dir: string | undefined;

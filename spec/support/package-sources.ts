@@ -1,0 +1,24 @@
+import { join, resolve } from 'node:path';
+import type { Plugin } from 'esbuild';
+
+const root = resolve(__dirname, '../..');
+const ENTRIES: Record<string, string> = {
+  'rxjs-backpressure': 'lib/index.ts',
+  'rxjs-backpressure/testing': 'lib/testing/index.ts',
+  'rxjs-backpressure/webhook': 'lib/webhook/index.ts',
+  'rxjs-backpressure/node': 'lib/node/index.ts',
+};
+
+/**
+ * An esbuild plugin that maps the package's entry points to this tree's sources, so that a doc
+ * snippet importing 'rxjs-backpressure/...' runs against the code under test.
+ */
+export const packageSources: Plugin = {
+  name: 'package-sources',
+  setup(builder) {
+    builder.onResolve({ filter: /^rxjs-backpressure(\/.*)?$/ }, (args) => {
+      const file = ENTRIES[args.path];
+      return file ? { path: join(root, file) } : { errors: [{ text: `unknown entry ${args.path}` }] };
+    });
+  },
+};
