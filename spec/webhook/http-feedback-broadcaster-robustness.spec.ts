@@ -1,14 +1,11 @@
 import { Subject, config, throwError } from 'rxjs';
-import {
-  HttpFeedbackBroadcaster,
-  type FeedbackDelivery,
-  type FeedbackDeliveryFailure,
-} from '../../lib/webhook/http-feedback-broadcaster.js';
+import { HttpFeedbackBroadcaster } from '../../lib/webhook/http-feedback-broadcaster.js';
 import { FeedbackBus } from '../../lib/feedback/feedback-bus.js';
 import type { FeedbackEvent } from '../../lib/feedback/feedback-event.js';
 import { isFeedbackFormatError } from '../../lib/errors/feedback-format-error.js';
 import { sleep, startTestServer, waitFor, type TestServer } from './http-test-server.js';
 import { sampleEvent } from '../support/sample-event.js';
+import { recordDeliveries } from '../support/record-deliveries.js';
 
 // Stop during signing, fetch doubles that ignore their signal, a source that errors, timer bounds,
 // signing failures and malformed events.
@@ -17,16 +14,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 const event = sampleEvent;
 
-function record(broadcaster: HttpFeedbackBroadcaster): {
-  delivered: FeedbackDelivery[];
-  failed: FeedbackDeliveryFailure[];
-} {
-  const delivered: FeedbackDelivery[] = [];
-  const failed: FeedbackDeliveryFailure[] = [];
-  broadcaster.delivered$.subscribe((d) => delivered.push(d));
-  broadcaster.failed$.subscribe((f) => failed.push(f));
-  return { delivered, failed };
-}
+const record = recordDeliveries;
 
 /**
  * Settles like `promise`, or with 'hung' after `ms`: a hang fails an assertion, not the timeout.

@@ -1,11 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Subject, config } from 'rxjs';
-import {
-  HttpFeedbackBroadcaster,
-  type FeedbackDelivery,
-  type FeedbackDeliveryFailure,
-} from '../../lib/webhook/http-feedback-broadcaster.js';
+import { HttpFeedbackBroadcaster } from '../../lib/webhook/http-feedback-broadcaster.js';
 import { verifyFeedbackSignature } from '../../lib/webhook/feedback-signature.js';
 import { FeedbackBus } from '../../lib/feedback/feedback-bus.js';
 import type { FeedbackEvent } from '../../lib/feedback/feedback-event.js';
@@ -16,6 +12,7 @@ import { isWebhookDeliveryError } from '../../lib/errors/webhook-delivery-error.
 import type { BackpressureLevel } from '../../lib/levels/backpressure-level.js';
 import { refusedPort, sleep, startTestServer, waitFor, type TestServer } from './http-test-server.js';
 import { sampleEvent } from '../support/sample-event.js';
+import { recordDeliveries } from '../support/record-deliveries.js';
 
 const LEVELS: readonly BackpressureLevel[] = ['ok', 'soft', 'hard'];
 
@@ -27,16 +24,7 @@ function exposeGc(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-function record(broadcaster: HttpFeedbackBroadcaster): {
-  delivered: FeedbackDelivery[];
-  failed: FeedbackDeliveryFailure[];
-} {
-  const delivered: FeedbackDelivery[] = [];
-  const failed: FeedbackDeliveryFailure[] = [];
-  broadcaster.delivered$.subscribe((d) => delivered.push(d));
-  broadcaster.failed$.subscribe((f) => failed.push(f));
-  return { delivered, failed };
-}
+const record = recordDeliveries;
 
 describe('HttpFeedbackBroadcaster', () => {
   let server: TestServer | undefined;
