@@ -34,7 +34,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs', '**/*.js', '**/*.cjs', 'jest.config.ts'],
+    files: ['**/*.mjs', '**/*.js', '**/*.cjs', 'jest.config.ts', 'jest.rxjs-oldest.config.ts'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,

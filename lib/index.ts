@@ -35,7 +35,7 @@ export {
   type FeedbackEventInit,
   type FeedbackReason,
 } from './feedback/feedback-event.js';
-export { fromWire, toWire, type FeedbackWire } from './feedback/wire.js';
+export { fromWire, toWire, type FeedbackWire, type FromWireOptions } from './feedback/wire.js';
 export { FeedbackBus, feedbackBus, type FeedbackListener } from './feedback/feedback-bus.js';
 
 // --- queue ---

@@ -2,7 +2,9 @@ import { BackpressureError } from './backpressure-error.js';
 
 /**
  * Raised by `fromFeedbackEvents` when the server answers in a way that reconnecting cannot fix: an
- * HTTP status other than 2xx, 408, 429 or 5xx, or a content type other than `text/event-stream`.
+ * HTTP status other than 2xx, 408, 429 or 5xx, a content type other than `text/event-stream`, or a
+ * line or message past the reader's bound (1 MiB), which a stream that never ends its messages
+ * would otherwise grow without limit.
  *
  * @example
  * ```ts

@@ -48,7 +48,11 @@ export interface FeedbackEvent {
   readonly reason: FeedbackReason | null;
   /** Free-form name of the component that produced the event. */
   readonly source: string;
-  /** When the event was produced, in epoch milliseconds (scheduler time under test). */
+  /**
+   * When the event was produced, in epoch milliseconds (scheduler time under test). For a wire
+   * payload that carried no `ts` (the Python market-data store sends none), `fromWire` and the
+   * webhook receiver put the time it was received here instead.
+   */
   readonly ts: number;
 }
 

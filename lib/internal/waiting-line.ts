@@ -1,6 +1,7 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { Deque } from './deque.js';
 import { QueueTimeoutError } from '../errors/queue-timeout-error.js';
+import { onAbort } from './abort-listeners.js';
 
 /** One caller waiting for room, with the item it brought. */
 export interface Waiter<T> {
@@ -39,17 +40,18 @@ export class WaitingLine<T> {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter<T> = { item, resolve, reject, settled: false };
       let timeout: Subscription | undefined;
-      const onAbort = () => this.withdraw(waiter, signal?.reason);
       if (timeoutMs !== undefined) {
         timeout = this.scheduler.schedule(
           () => this.withdraw(waiter, new QueueTimeoutError(timeoutMs)),
           timeoutMs,
         );
       }
-      signal?.addEventListener('abort', onAbort, { once: true });
+      // One shared listener per signal: a signal passed to many blocked submits stays below Node's
+      // listener-leak warning.
+      const stopListening = signal && onAbort(signal, () => this.withdraw(waiter, signal.reason));
       waiter.cleanup = () => {
         timeout?.unsubscribe();
-        signal?.removeEventListener('abort', onAbort);
+        stopListening?.();
       };
       this.waiters.push(waiter);
       this.waiting++;

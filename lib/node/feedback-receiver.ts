@@ -4,6 +4,7 @@ import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import { fromWire } from '../feedback/wire.js';
 import { describeValue } from '../errors/backpressure-error.js';
 import { assertInteger, assertNonEmptyString, assertNumber } from '../internal/validate.js';
+import { assertTimerMs } from '../webhook/internal/timer-bounds.js';
 import { FEEDBACK_SIGNATURE_HEADER, verifyFeedbackSignature } from '../webhook/feedback-signature.js';
 
 /**
@@ -11,14 +12,28 @@ import { FEEDBACK_SIGNATURE_HEADER, verifyFeedbackSignature } from '../webhook/f
  *
  * @example
  * ```ts
- * createFeedbackReceiver({ secret: process.env.FEEDBACK_SECRET, maxBodyBytes: 4_096, toleranceSec: 60 });
+ * createFeedbackReceiver({ secret: requireEnv('FEEDBACK_SECRET'), maxBodyBytes: 4_096, toleranceSec: 60, bodyTimeoutMs: 5_000 });
  * ```
  */
 export interface FeedbackReceiverOptions {
-  /** When set, requests must carry a valid `x-feedback-signature` made with it (else 401). @default undefined */
-  readonly secret?: string;
-  /** The largest body accepted, in bytes; reading stops there and the answer is 413. @default 65536 */
+  /**
+   * When set, requests must carry a valid `x-feedback-signature` made with it (else 401). Leave the
+   * key out, or pass `null`, for a receiver that accepts unsigned requests. A key that is present but
+   * `undefined` or `''` (typically `process.env.X` with the variable unset) is a TypeError, so that a
+   * missing secret cannot silently turn signing off. @default null
+   */
+  readonly secret?: string | null;
+  /**
+   * The largest body accepted, in bytes; reading stops there and the answer is 413. Applies to a body
+   * a framework already read or parsed too. @default 65536
+   */
   readonly maxBodyBytes?: number;
+  /**
+   * How long the whole body may take to arrive, in ms, from the moment the handler starts reading;
+   * past it the answer is 408 and the connection is closed, so that slow or stalled senders cannot
+   * hold connections open. `0` turns it off; at most 2147483647. @default 10000
+   */
+  readonly bodyTimeoutMs?: number;
   /** How old (or how far in the future) a signature's timestamp may be, in seconds. @default 300 */
   readonly toleranceSec?: number;
 }
@@ -32,7 +47,7 @@ export interface FeedbackReceiverOptions {
  * ```
  */
 export interface FeedbackRejection {
-  /** The status it answered: 400, 401, 405, 413, 415 or 500. */
+  /** The status it answered: 400, 401, 405, 408, 413, 415 or 500. */
   readonly status: number;
   /** Why, as also sent in the response body. */
   readonly reason: string;
@@ -63,7 +78,12 @@ export interface FeedbackReceiver {
 type BodyResult =
   | { readonly kind: 'ok'; readonly body: Uint8Array }
   | { readonly kind: 'too-large' }
+  | { readonly kind: 'timeout' }
   | { readonly kind: 'aborted' };
+
+const RAW_BODY_ADVICE =
+  "mount a raw body parser before it (express.raw({ type: 'application/json' }), or under fastify a " +
+  'content-type parser that leaves the body unread and reply.hijack()), or no body parser at all';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -75,29 +95,41 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * Checks, in this order: 405 unless POST; 415 unless the content type is `application/json` (or
  * `application/*+json`); 413 when the body is over `maxBodyBytes` (refused from `content-length`
  * at once, otherwise reading stops at the limit, also for a body sent slowly, and the connection
- * is closed); 401 when a `secret` is set and the signature is missing, malformed, wrong or stale;
- * 400 for a body that is not UTF-8 JSON or not a valid event (`fromWire`). Then it emits the event
- * and answers 204. Refusals carry a JSON body `{ "error": "..." }`.
+ * is closed); 408 when the body took longer than `bodyTimeoutMs` to arrive (the connection is
+ * closed); 401 when a `secret` is set and the signature is missing, malformed, wrong or stale;
+ * 400 for a body that is not UTF-8 JSON or not a valid event (`fromWire`: a payload without `ts`
+ * is dated with the time of receipt, one with a `ts` in milliseconds or more than a day ahead is
+ * refused). Then it emits the event and answers 204. Refusals carry a JSON body `{ "error": "..." }`.
  *
- * Under express, mount it without a body parser, or after `express.raw({ type: 'application/json' })`
- * (a pre-read Buffer or string body is used as is). A body that a JSON parser already turned into
- * an object is accepted only without a `secret` (the signature covers the raw bytes, which are gone);
- * with one, the answer is 500, naming the misconfiguration.
+ * Under a framework, mount it without a body parser, or after a raw one (`express.raw({ type:
+ * 'application/json' })`; a pre-read Buffer or string on `req.body` is used as is). A body that a
+ * JSON parser already turned into an object (`express.json()`, or a `req.body` set from fastify's
+ * `request.body`) is accepted only without a `secret` (the signature covers the raw bytes, which are
+ * gone), and is held to `maxBodyBytes` too; with a secret the answer is 500, naming the
+ * misconfiguration. A request whose body a framework consumed without handing it over (fastify's
+ * default JSON parser on `request.raw`) is answered 500 the same way: the handler never waits on a
+ * stream that has already ended.
  *
  * @throws TypeError / RangeError naming the option.
  * @example
  * ```ts
- * const receiver = createFeedbackReceiver({ secret: process.env.FEEDBACK_SECRET });
+ * const secret = process.env.FEEDBACK_SECRET;
+ * if (!secret) throw new Error('FEEDBACK_SECRET is not set');
+ * const receiver = createFeedbackReceiver({ secret });
  * http.createServer(receiver.handler).listen(8080);
  * const paused$ = levelOf(receiver.feedback$, 'orders').pipe(map((level) => level === 'hard'));
  * ticks$.pipe(pauseWhile(paused$)).subscribe(send);
  * ```
  */
 export function createFeedbackReceiver(options: FeedbackReceiverOptions = {}): FeedbackReceiver {
-  const { secret, maxBodyBytes = 65_536, toleranceSec = 300 } = options;
-  if (secret !== undefined) assertNonEmptyString('secret', secret);
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`options must be an object, found ${describeValue(options)}`);
+  }
+  const { maxBodyBytes = 65_536, toleranceSec = 300, bodyTimeoutMs = 10_000 } = options;
+  const secret = resolveSecret(options);
   assertInteger('maxBodyBytes', maxBodyBytes, 1);
   assertNumber('toleranceSec', toleranceSec, 0);
+  assertTimerMs('bodyTimeoutMs', bodyTimeoutMs);
   const feedback = new Subject<FeedbackEvent>();
   const rejected = new Subject<FeedbackRejection>();
 
@@ -110,6 +142,8 @@ export function createFeedbackReceiver(options: FeedbackReceiverOptions = {}): F
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // A payload without ts is dated when its request arrived, not when its body was parsed.
+    const receivedAt = Date.now();
     if (req.method !== 'POST') {
       refuse(res, 405, `expected method POST, found ${describeValue(req.method)}`, { allow: 'POST' });
       return;
@@ -126,14 +160,27 @@ export function createFeedbackReceiver(options: FeedbackReceiverOptions = {}): F
     }
     let raw: Uint8Array | undefined;
     let parsed: unknown;
+    if (preRead === undefined && isConsumed(req)) {
+      // Waiting for 'end' on a stream that has ended would never answer.
+      refuse(
+        res,
+        500,
+        `receiver misconfigured: a framework already read the request body and did not hand it over; ${RAW_BODY_ADVICE}`,
+      );
+      return;
+    }
     if (preRead !== undefined && !ArrayBuffer.isView(preRead) && typeof preRead !== 'string') {
       if (secret !== undefined) {
         refuse(
           res,
           500,
-          'receiver misconfigured: a body parser consumed the raw body that the signature covers; ' +
-            "mount express.raw({ type: 'application/json' }) or no body parser before it",
+          `receiver misconfigured: a body parser consumed the raw body that the signature covers; ${RAW_BODY_ADVICE}`,
         );
+        return;
+      }
+      const size = parsedBodySize(req, preRead);
+      if (size > maxBodyBytes) {
+        refuse(res, 413, `expected a body of at most ${maxBodyBytes} bytes, found ${size}`);
         return;
       }
       parsed = preRead;
@@ -145,13 +192,19 @@ export function createFeedbackReceiver(options: FeedbackReceiverOptions = {}): F
           return;
         }
       } else {
-        const result = await readBody(req, maxBodyBytes);
+        const result = await readBody(req, maxBodyBytes, bodyTimeoutMs);
         if (result.kind === 'aborted') return; // The client left; nobody to answer.
-        if (result.kind === 'too-large') {
+        if (result.kind === 'too-large' || result.kind === 'timeout') {
           // Stop reading: close the connection once the answer is out instead of draining the rest.
-          refuse(res, 413, `expected a body of at most ${maxBodyBytes} bytes, found more`, {
-            connection: 'close',
-          });
+          if (result.kind === 'too-large') {
+            refuse(res, 413, `expected a body of at most ${maxBodyBytes} bytes, found more`, {
+              connection: 'close',
+            });
+          } else {
+            refuse(res, 408, `expected the whole body within ${bodyTimeoutMs} ms, found it still arriving`, {
+              connection: 'close',
+            });
+          }
           res.once('finish', () => req.socket?.destroy());
           return;
         }
@@ -173,7 +226,7 @@ export function createFeedbackReceiver(options: FeedbackReceiverOptions = {}): F
     }
     let event: FeedbackEvent;
     try {
-      event = fromWire(parsed);
+      event = fromWire(parsed, { now: receivedAt });
     } catch (error) {
       refuse(res, 400, messageOf(error));
       return;
@@ -214,13 +267,57 @@ function preReadBody(req: IncomingMessage): unknown {
   return body !== undefined && req.readableEnded ? body : undefined;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
+/**
+ * The `secret` option: a string, or none for `null` or a missing key. A key that is present but
+ * `undefined` or empty is refused, so that `secret: process.env.X` with X unset fails at creation
+ * instead of quietly accepting unsigned requests.
+ */
+function resolveSecret(options: FeedbackReceiverOptions): string | undefined {
+  if (!('secret' in options) || options.secret === null) return undefined;
+  const { secret } = options;
+  if (secret === undefined) {
+    throw new TypeError(
+      'secret must be a non-empty string, or null (or left out) for an unsigned receiver, found undefined ' +
+        '(is the environment variable it is read from unset?)',
+    );
+  }
+  return assertNonEmptyString('secret', secret);
+}
+
+/** Whether the request stream was already read to its end (or torn down) by someone else. */
+function isConsumed(req: IncomingMessage): boolean {
+  return req.readableEnded || req.destroyed || (req.complete && req.readableLength === 0 && !req.readable);
+}
+
+/**
+ * The size of a body a JSON parser already read: what the sender declared, when it did, else the
+ * length of the object re-serialized (close to what came over the wire).
+ */
+function parsedBodySize(req: IncomingMessage, parsed: unknown): number {
+  const declared = Number(req.headers['content-length']);
+  if (req.headers['content-length'] !== undefined && Number.isFinite(declared)) return declared;
+  try {
+    return new TextEncoder().encode(JSON.stringify(parsed) ?? '').length;
+  } catch {
+    return 0; // Not serializable (a cycle): fromWire refuses it as a shape error next.
+  }
+}
+
+function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<BodyResult> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ kind: 'too-large' });
   return new Promise<BodyResult>((resolve) => {
     const chunks: Uint8Array[] = [];
     let size = 0;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            req.pause();
+            finish({ kind: 'timeout' });
+          }, timeoutMs)
+        : undefined;
     const finish = (result: BodyResult): void => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onAbort);

@@ -80,15 +80,23 @@ const EVENT_SOURCE_CLOSED = 2;
  * `fromWire`. Universal: it uses `EventSource` where the runtime has one, and otherwise reads the
  * stream with `fetch` and parses it itself (Node 20 has no EventSource).
  *
- * Cold: each subscription opens its own connection, closed on unsubscribe. When the stream drops,
- * a connection fails, or the server answers 408, 429 or 5xx, it reconnects after `reconnectMs`,
- * for as long as it is subscribed; events sent while disconnected are not replayed (levels are
- * state: the next event is the current one). It errors with `FeedbackStreamError` for any other
- * status or a content type that is not `text/event-stream` (fetch reader only; an `EventSource`
- * does not say why it failed, so it is retried), and with `FeedbackFormatError` for a message that
- * is not a valid event. Lossless while connected, bounded: a line longer than 1 MiB is an error.
- * The fetch reader also reconnects when nothing at all arrived for `idleTimeoutMs` (a connection
- * that died silently), so keep the server's heartbeats on.
+ * Cold and lazy: nothing is checked against the runtime until subscription, and each subscription
+ * opens its own connection, closed on unsubscribe. Without an `EventSource` or a `fetch` (global or
+ * given), subscribing errors with a TypeError; calling does not throw. When the stream drops, a
+ * connection fails, or the server answers 408, 429 or 5xx, it reconnects after `reconnectMs`, for
+ * as long as it is subscribed, sending `Last-Event-ID` with the id of the last event received.
+ * `serveFeedbackEvents` answers every connection with the latest event of each coordinator it
+ * knows (only those newer than `Last-Event-ID` on a reconnection), so the current state arrives at
+ * once and a reconnecting reader catches up on what changed meanwhile. Unlike a bare `EventSource`,
+ * which gives up for good on one 5xx or a wrong content type, this keeps reconnecting.
+ *
+ * It errors with `FeedbackStreamError` for a status other than those (or a content type that is not
+ * `text/event-stream`; fetch reader only: an `EventSource` does not say why it failed, so it is
+ * retried), and with `FeedbackFormatError` for a message that is not a valid event. Lossless while
+ * connected, bounded: a line, or the data of one message, longer than 1 MiB (1,048,576 characters)
+ * ends the stream with `FeedbackStreamError` (fetch reader; an `EventSource` applies its own
+ * limits). The fetch reader also reconnects when nothing at all arrived for `idleTimeoutMs` (a
+ * connection that died silently), so keep the server's heartbeats on.
  *
  * @example
  * ```ts
@@ -115,22 +123,22 @@ export function fromFeedbackEvents(
   const headers = assertHeaders('headers', headersOption);
   if (fetchOption !== undefined) assertFunction('fetch', fetchOption);
   if (eventSourceOption !== undefined) assertFunction('EventSource', eventSourceOption);
-  const globalEventSource = (globalThis as { EventSource?: EventSourceConstructor }).EventSource;
-  // An EventSource cannot send headers: asking for headers (or a fetch) selects the fetch reader.
-  const wantsFetch = fetchOption !== undefined || Object.keys(headers).length > 0;
-  const EventSourceImpl =
-    eventSourceOption ??
-    (!wantsFetch && typeof globalEventSource === 'function' ? globalEventSource : undefined);
-  let fetchFn: typeof fetch | undefined;
-  if (EventSourceImpl === undefined) {
-    if (fetchOption !== undefined) fetchFn = fetchOption;
-    else if (typeof globalThis.fetch === 'function') fetchFn = globalThis.fetch.bind(globalThis);
-    else throw new TypeError('fetch must be given: expected a global EventSource or fetch, found neither');
-  }
   const displayUrl = redactUrl(endpoint);
 
   return new Observable<FeedbackEvent>((subscriber) => {
+    // Resolved on subscribe, not at call: building the Observable must not throw where neither
+    // EventSource nor fetch exists (jsdom, older runtimes); subscribing errors instead, as an
+    // Observable should, and a polyfill installed in between is used.
+    const reader = chooseReader(fetchOption, eventSourceOption, Object.keys(headers).length > 0);
+    if (reader instanceof TypeError) {
+      subscriber.error(reader);
+      return undefined;
+    }
+    const { EventSourceImpl, fetchFn } = reader;
     let closed = false;
+    // The id of the last event received, sent on reconnection (as an EventSource does) so that the
+    // server can skip what this reader already has.
+    let lastEventId = '';
     let reconnect: Subscription | undefined;
     let disconnect: (() => void) | undefined;
 
@@ -188,7 +196,7 @@ export function fromFeedbackEvents(
 
     const connectFetch = (doFetch: typeof fetch): void => {
       const controller = new AbortController();
-      let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+      let bodyReader: ReadableStreamDefaultReader<Uint8Array> | undefined;
       let watchdog: Subscription | undefined;
       let lastActivity = scheduler.now();
       // Once this connection was given up (dropped, replaced or unsubscribed), nothing it still
@@ -199,7 +207,7 @@ export function fromFeedbackEvents(
         watchdog = undefined;
         controller.abort();
         // Some fetch implementations keep the connection after an abort mid-body; cancel it too.
-        reader?.cancel().catch(() => undefined);
+        bodyReader?.cancel().catch(() => undefined);
       };
       // Checks for silence at most once per idleTimeoutMs, rather than restarting a timer per chunk.
       const watch = (delay: number): void => {
@@ -212,17 +220,19 @@ export function fromFeedbackEvents(
         }, delay);
       };
       if (idleTimeoutMs > 0) watch(idleTimeoutMs);
+      let status: number | null = null;
       const read = async (): Promise<void> => {
         const requestHeaders = new Headers(headers);
         requestHeaders.set('accept', 'text/event-stream');
         requestHeaders.set('cache-control', 'no-cache');
+        if (lastEventId !== '') requestHeaders.set('last-event-id', lastEventId);
         const response = await doFetch(endpoint, { headers: requestHeaders, signal: controller.signal });
         if (stale()) {
           await response.body?.cancel().catch(() => undefined);
           return;
         }
         lastActivity = scheduler.now();
-        const { status } = response;
+        status = response.status;
         if (status === 408 || status === 429 || status >= 500) {
           await response.body?.cancel().catch(() => undefined);
           if (!stale()) scheduleReconnect();
@@ -240,17 +250,18 @@ export function fromFeedbackEvents(
           );
           return;
         }
-        reader = response.body.getReader();
+        bodyReader = response.body.getReader();
         const decoder = new TextDecoder();
         const parser = new SseParser();
         for (;;) {
-          const { done, value } = await reader.read();
+          const { done, value } = await bodyReader.read();
           if (stale()) return;
           if (done) break;
           lastActivity = scheduler.now();
           for (const message of parser.push(decoder.decode(value, { stream: true }))) {
+            lastEventId = message.lastEventId;
             if (message.type === 'message' && !deliver(message.data)) {
-              await reader.cancel().catch(() => undefined);
+              await bodyReader.cancel().catch(() => undefined);
               return;
             }
           }
@@ -259,8 +270,8 @@ export function fromFeedbackEvents(
       };
       read().catch((error: unknown) => {
         if (stale()) return;
-        // The parser's overlong line is the server's fault, not the network's.
-        if (error instanceof RangeError) fail(error);
+        // The parser's overlong line or message is the server's fault, not the network's.
+        if (error instanceof RangeError) fail(new FeedbackStreamError(displayUrl, status, error.message));
         else scheduleReconnect();
       });
     };
@@ -282,4 +293,24 @@ export function fromFeedbackEvents(
       disconnect?.();
     };
   });
+}
+
+/** Which reader a subscription uses, or the TypeError saying why none can be. */
+function chooseReader(
+  fetchOption: typeof fetch | undefined,
+  eventSourceOption: EventSourceConstructor | undefined,
+  hasHeaders: boolean,
+): { EventSourceImpl?: EventSourceConstructor; fetchFn?: typeof fetch } | TypeError {
+  if (eventSourceOption !== undefined) return { EventSourceImpl: eventSourceOption };
+  const globalEventSource = (globalThis as { EventSource?: EventSourceConstructor }).EventSource;
+  // An EventSource cannot send headers: asking for headers (or a fetch) selects the fetch reader.
+  if (fetchOption === undefined && !hasHeaders && typeof globalEventSource === 'function') {
+    return { EventSourceImpl: globalEventSource };
+  }
+  if (fetchOption !== undefined) return { fetchFn: fetchOption };
+  if (typeof globalThis.fetch === 'function') return { fetchFn: globalThis.fetch.bind(globalThis) };
+  return new TypeError(
+    'fromFeedbackEvents needs an EventSource or a fetch: expected a global EventSource or fetch, or the ' +
+      'EventSource or fetch option, found none',
+  );
 }

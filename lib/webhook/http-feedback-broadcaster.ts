@@ -6,6 +6,7 @@ import { describeValue } from '../errors/backpressure-error.js';
 import { WebhookDeliveryError, type WebhookFailureKind } from '../errors/webhook-delivery-error.js';
 import { assertFunction, assertInteger, assertNonEmptyString } from '../internal/validate.js';
 import { FEEDBACK_SIGNATURE_HEADER, importHmacKey, signWithKey } from './feedback-signature.js';
+import { onAbort } from '../internal/abort-listeners.js';
 import { abortableDelay } from './internal/abortable-delay.js';
 import { assertHeaders } from './internal/headers.js';
 import { raceAbort } from './internal/race-abort.js';
@@ -484,8 +485,8 @@ export class HttpFeedbackBroadcaster {
     // One controller for the whole attempt, listening to stop() from the start: a stop() while the
     // request is being signed must abort it as surely as one while it is in flight.
     const controller = new AbortController();
-    const onStop = (): void => controller.abort();
-    stopSignal.addEventListener('abort', onStop, { once: true });
+    // Shared by every delivery in flight: one listener on it, however many there are.
+    const stopListening = onAbort(stopSignal, () => controller.abort());
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const headers = new Headers(this.headers);
@@ -537,7 +538,7 @@ export class HttpFeedbackBroadcaster {
       return failure('network', null, true, error);
     } finally {
       clearTimeout(timer);
-      stopSignal.removeEventListener('abort', onStop);
+      stopListening();
     }
   }
 }

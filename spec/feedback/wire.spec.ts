@@ -123,7 +123,7 @@ describe('fromWire', () => {
     fc.assert(
       fc.property(arbitrary, ({ fill, capacity, ...rest }) => {
         const original = createFeedbackEvent({ ...rest, capacity, queueSize: Math.floor(fill * capacity) });
-        const back = fromWire(JSON.parse(JSON.stringify(toWire(original))));
+        const back = fromWire(JSON.parse(JSON.stringify(toWire(original))), { now: 4_000_000_000_000 });
         expect(back).toEqual({ ...original, ts: expect.closeTo(original.ts, 3) as number });
         expect(Object.isFrozen(back)).toBe(true);
       }),
@@ -149,6 +149,66 @@ describe('fromWire', () => {
       reason: null,
       source: '',
       ts: 1_500,
+    });
+  });
+
+  describe('the Python market-data store payload, without ts', () => {
+    const python = {
+      coordinator_id: 'market-data',
+      queue_size: 8_200,
+      capacity: 10_000,
+      level: 'hard',
+      reason: 'high_watermark',
+      utilization: 0.82,
+    };
+
+    it('dates it with the time of receipt', () => {
+      expect(fromWire(python, { now: 1_800_000_000_000 })).toEqual({
+        coordinatorId: 'market-data',
+        level: 'hard',
+        previousLevel: 'hard',
+        queueSize: 8_200,
+        capacity: 10_000,
+        utilization: 0.82,
+        reason: 'high_watermark',
+        source: '',
+        ts: 1_800_000_000_000,
+      });
+    });
+
+    it("defaults the time of receipt to the reader's clock", () => {
+      const before = Date.now();
+      const { ts } = fromWire(python);
+      expect(ts).toBeGreaterThanOrEqual(before);
+      expect(ts).toBeLessThanOrEqual(Date.now());
+    });
+
+    it('still checks every other field', () => {
+      expect(() => fromWire({ ...python, level: 'panic' })).toThrow('field "level"');
+    });
+  });
+
+  describe('ts bounds', () => {
+    const now = 1_800_000_000_000;
+
+    it('accepts a ts up to one day ahead of the reader', () => {
+      expect(fromWire({ ...toWire(event), ts: now / 1000 + 86_400 }, { now }).ts).toBe(now + 86_400_000);
+    });
+
+    it('refuses a ts more than one day ahead of the reader', () => {
+      expect(() => fromWire({ ...toWire(event), ts: now / 1000 + 86_401 }, { now })).toThrow(
+        'at most one day ahead',
+      );
+    });
+
+    it("refuses a ts in milliseconds even when the reader's clock is far ahead", () => {
+      expect(() => fromWire({ ...toWire(event), ts: 1e11 }, { now: 1e15 })).toThrow(
+        'looks like milliseconds',
+      );
+    });
+
+    it('refuses a bad now option with a RangeError', () => {
+      expect(() => fromWire(toWire(event), { now: Number.NaN })).toThrow(RangeError);
     });
   });
 
@@ -182,11 +242,19 @@ describe('fromWire', () => {
     [{ ...toWire(event), source: false }, 'field "source" expected a string, found boolean false'],
     [
       { ...toWire(event), ts: '1700000000' },
-      'field "ts" expected a finite number of epoch seconds >= 0, found string "1700000000"',
+      'field "ts" expected a finite number of epoch seconds >= 0 (or no ts), found string "1700000000"',
     ],
     [
-      { ...toWire(event), ts: undefined },
-      'field "ts" expected a finite number of epoch seconds >= 0, found undefined',
+      { ...toWire(event), ts: null },
+      'field "ts" expected a finite number of epoch seconds >= 0 (or no ts), found null',
+    ],
+    [
+      { ...toWire(event), ts: 1_700_000_000_250 },
+      'field "ts" expected epoch seconds, found 1700000000250, which looks like milliseconds (divide it by 1000)',
+    ],
+    [
+      { ...toWire(event), ts: Date.now() / 1000 + 86_400 + 60 },
+      'field "ts" expected a time at most one day ahead of the reader\'s clock',
     ],
   ])('rejects %p with a FeedbackFormatError naming the wire field', (payload, message) => {
     let caught: unknown;

@@ -391,6 +391,32 @@ describe('createFeedbackReceiver', () => {
       expect(h.events).toEqual([EVENT]);
     });
 
+    it('holds an already parsed object to maxBodyBytes', async () => {
+      const h = await start(
+        { maxBodyBytes: 400 },
+        preRead((raw) => JSON.parse(raw.toString()) as unknown),
+      );
+      expect((await post(h.url, BODY)).status).toBe(204);
+      const padded = JSON.stringify({ ...toWire(EVENT), padding: 'x'.repeat(400) });
+      const reply = await post(h.url, padded);
+      expect(reply.status).toBe(413);
+      expect(reply.body).toContain('at most 400 bytes');
+      expect(h.events).toEqual([EVENT]);
+    });
+
+    it('answers 500 instead of waiting when a framework consumed the body and kept it', async () => {
+      // fastify's default JSON parser: the stream read to its end, the body on fastify's own request.
+      const h = await start({}, (req, _res, next) => {
+        req.resume();
+        req.on('end', next);
+      });
+      const reply = await post(h.url, BODY);
+      expect(reply.status).toBe(500);
+      expect(reply.body).toContain('did not hand it over');
+      expect(reply.body).toContain('reply.hijack()');
+      expect(h.events).toEqual([]);
+    });
+
     it('answers 500 naming the misconfiguration for a parsed object with a secret', async () => {
       const h = await start(
         { secret: 's3cret' },
@@ -406,9 +432,103 @@ describe('createFeedbackReceiver', () => {
     });
   });
 
+  describe('payloads of the Python market-data store', () => {
+    it('accepts one without ts, dated with the time of receipt', async () => {
+      const h = await start();
+      const before = Date.now();
+      const payload = {
+        coordinator_id: 'market-data',
+        queue_size: 8_200,
+        capacity: 10_000,
+        level: 'hard',
+        reason: 'high_watermark',
+        utilization: 0.82,
+      };
+      expect((await post(h.url, JSON.stringify(payload))).status).toBe(204);
+      expect(h.events).toHaveLength(1);
+      expect(h.events[0]!.ts).toBeGreaterThanOrEqual(before);
+      expect(h.events[0]!.ts).toBeLessThanOrEqual(Date.now());
+    });
+
+    it('answers 400 to a ts in milliseconds or more than a day ahead', async () => {
+      const h = await start();
+      const ms = await post(h.url, JSON.stringify({ ...toWire(EVENT), ts: EVENT.ts }));
+      expect(ms.status).toBe(400);
+      expect(ms.body).toContain('looks like milliseconds');
+      const future = await post(
+        h.url,
+        JSON.stringify({ ...toWire(EVENT), ts: Date.now() / 1000 + 2 * 86_400 }),
+      );
+      expect(future.status).toBe(400);
+      expect(future.body).toContain('at most one day ahead');
+      expect(h.events).toEqual([]);
+    });
+  });
+
+  describe('body timeout', () => {
+    it('answers 408 and closes the connection when the body takes longer than bodyTimeoutMs', async () => {
+      const h = await start({ bodyTimeoutMs: 200 });
+      const started = performance.now();
+      const reply = await new Promise<{ status: number; connection: string | undefined }>(
+        (resolve, reject) => {
+          const req = httpRequest(
+            {
+              host: '127.0.0.1',
+              port: h.port,
+              path: '/feedback',
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'content-length': String(BODY.length) },
+            },
+            (res) => {
+              res.resume();
+              resolve({ status: res.statusCode!, connection: res.headers.connection });
+            },
+          );
+          req.on('error', reject);
+          // Half the body, then silence.
+          req.write(BODY.slice(0, 20));
+          setTimeout(() => reject(new Error('no response')), 5_000).unref();
+        },
+      );
+      expect(reply.status).toBe(408);
+      expect(reply.connection).toBe('close');
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(h.rejections).toEqual([
+        { status: 408, reason: expect.stringContaining('within 200 ms') as unknown },
+      ]);
+      expect((await post(h.url, BODY)).status).toBe(204);
+    });
+
+    it('defaults to 10 s and can be turned off with 0', () => {
+      expect(() => createFeedbackReceiver({ bodyTimeoutMs: 0 })).not.toThrow();
+      expect(() => createFeedbackReceiver({ bodyTimeoutMs: 2 ** 31 })).toThrow(RangeError);
+    });
+  });
+
+  describe('secret', () => {
+    it('refuses a secret key that is present but undefined (an unset environment variable)', () => {
+      expect(() => createFeedbackReceiver({ secret: undefined })).toThrow(TypeError);
+      expect(() => createFeedbackReceiver({ secret: undefined })).toThrow(
+        /secret must be a non-empty string, or null \(or left out\) for an unsigned receiver, found undefined/,
+      );
+      expect(() => createFeedbackReceiver({ secret: '' })).toThrow(TypeError);
+    });
+
+    it('is an unsigned receiver without the key, or with null', async () => {
+      for (const options of [{}, { secret: null }]) {
+        const h = await start(options);
+        expect((await post(h.url, BODY)).status).toBe(204);
+        await new Promise<void>((resolve) => server!.close(() => resolve()));
+        for (const socket of sockets) socket.destroy();
+        server = undefined;
+      }
+    });
+  });
+
   describe('options', () => {
     it.each([
       [{ secret: '' }, /secret must be a non-empty string/],
+      [{ bodyTimeoutMs: -1 }, /bodyTimeoutMs must be a finite number >= 0/],
       [{ maxBodyBytes: 0 }, /maxBodyBytes must be an integer >= 1/],
       [{ maxBodyBytes: 1.5 }, /maxBodyBytes must be an integer/],
       [{ toleranceSec: -1 }, /toleranceSec must be a finite number >= 0/],

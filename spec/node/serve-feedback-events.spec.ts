@@ -91,14 +91,17 @@ describe('serveFeedbackEvents', () => {
     await waitFor(() => text().includes('"queue_size":2'));
     await waitFor(() => text().includes(': heartbeat'), 2_000, 'a heartbeat');
 
-    const dataLines = text()
-      .split('\n')
-      .filter((line) => line.startsWith('data: '));
-    expect(dataLines).toEqual([
+    const lines = text().split('\n');
+    expect(lines.filter((line) => line.startsWith('data: '))).toEqual([
       `data: ${JSON.stringify(toWire(event(1)))}`,
       `data: ${JSON.stringify(toWire(event(2)))}`,
     ]);
-    expect(text().startsWith(': connected\n\n')).toBe(true);
+    // Every event has an id, the same stream prefix with a rising sequence number.
+    const ids = lines.filter((line) => line.startsWith('id: ')).map((line) => line.slice(4));
+    expect(ids).toHaveLength(2);
+    expect(ids[0]).toMatch(/^[0-9a-f]+-1$/);
+    expect(ids[1]).toBe(ids[0]!.replace(/-1$/, '-2'));
+    expect(text().startsWith(': connected\nretry: 1000\n\n')).toBe(true);
     res.destroy();
   });
 
@@ -136,13 +139,25 @@ describe('serveFeedbackEvents', () => {
     feedback.next(event(2));
     await waitFor(() => received.length === 2);
 
-    // And once more through close(), which ends the streams cleanly.
-    handler!.close();
-    await waitFor(() => handler!.connections === 1, 5_000, 'the second reconnection');
-    feedback.next(event(3));
-    await waitFor(() => received.length === 3);
+    // It sent Last-Event-ID, so the snapshot on reconnection skipped event 1, which it had.
+    expect(received.map((e) => e.queueSize)).toEqual([1, 2]);
+    expect(errored).toBe(false);
+  });
 
-    expect(received.map((e) => e.queueSize)).toEqual([1, 2, 3]);
+  it('close() ends every stream for good: later requests get 503, readers keep retrying', async () => {
+    const feedback = new Subject<FeedbackEvent>();
+    const url = await serve(feedback);
+    let errored = false;
+    client = fromFeedbackEvents(url, { reconnectMs: 20 }).subscribe({ error: () => (errored = true) });
+    await waitFor(() => handler!.connections === 1);
+    handler!.close();
+    expect(handler!.connections).toBe(0);
+    expect(feedback.observed).toBe(false);
+    const response = await fetch(url);
+    expect(response.status).toBe(503);
+    await response.body?.cancel();
+    await sleep(100);
+    expect(handler!.connections).toBe(0);
     expect(errored).toBe(false);
   });
 
@@ -163,12 +178,12 @@ describe('serveFeedbackEvents', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     client = fromFeedbackEvents(url).subscribe();
     await waitFor(() => handler!.connections === 1);
-    expect(feedback.observed).toBe(true);
 
     client.unsubscribe();
     await waitFor(() => handler!.connections === 0, 2_000, 'the server to notice');
 
-    expect(feedback.observed).toBe(false);
+    // The handler itself keeps listening, to know the latest events for the next client.
+    expect(feedback.observed).toBe(true);
     expect(streamSockets).toHaveLength(1);
     await waitFor(() => streamSockets[0]!.destroyed, 2_000, 'the socket to close');
     // Heartbeats stopped with it, and nobody reconnected.
@@ -190,27 +205,119 @@ describe('serveFeedbackEvents', () => {
     expect(handler!.connections).toBe(0);
   });
 
-  it('closes a client that does not read once maxBufferedBytes are waiting', async () => {
-    const feedback = new Subject<FeedbackEvent>();
-    handler = serveFeedbackEvents(feedback, { maxBufferedBytes: 64 * 1024 });
-    const events = handler;
-    server = createServer((req, res) => events(req, res));
-    server.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
+  describe('the latest event of every coordinator on connect', () => {
+    const of = (id: string, i: number): FeedbackEvent => ({ ...event(i), coordinatorId: id });
+
+    it('sends it first, then live events', async () => {
+      const feedback = new Subject<FeedbackEvent>();
+      const url = await serve(feedback);
+      // Published before anyone connected: a coordinator that is hard right now, another one ok.
+      feedback.next(of('a', 1));
+      feedback.next(of('b', 2));
+      feedback.next(of('a', 5));
+      const received: FeedbackEvent[] = [];
+      client = fromFeedbackEvents(url).subscribe((e) => received.push(e));
+      await waitFor(() => received.length === 2);
+      feedback.next(of('b', 7));
+      await waitFor(() => received.length === 3);
+      expect(received).toEqual([of('b', 2), of('a', 5), of('b', 7)]);
     });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    const { res } = await rawGet(url);
-    res.pause();
-    await waitFor(() => handler!.connections === 1);
 
-    // About 250 bytes an event; socket buffers absorb some (bounded: 50 MB at most), the rest waits
-    // in the response until the limit is crossed.
-    for (let i = 0; i < 200_000 && handler.connections > 0; i++) feedback.next(event(i));
+    it('honours Last-Event-ID: only the coordinators whose latest event is newer', async () => {
+      const feedback = new Subject<FeedbackEvent>();
+      const url = await serve(feedback);
+      feedback.next(of('a', 1));
+      feedback.next(of('b', 2));
+      const first = await rawGet(url);
+      await waitFor(() => first.text().includes('"queue_size":2'));
+      const lastId = /id: (\S+)\ndata: [^\n]*"queue_size":2/.exec(first.text())![1]!;
+      first.res.destroy();
+      feedback.next(of('c', 3));
 
-    expect(handler.connections).toBe(0);
-    expect(feedback.observed).toBe(false);
+      const again = await new Promise<{ text: () => string }>((resolve, reject) => {
+        httpGet(url, { headers: { 'last-event-id': lastId } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          responses.add(res);
+          resolve({ text: () => text });
+        }).on('error', reject);
+      });
+      await waitFor(() => again.text().includes('"queue_size":3'));
+      await sleep(50);
+      expect(again.text()).not.toContain('"queue_size":1');
+      expect(again.text()).not.toContain('"queue_size":2');
+    });
+
+    it('sends everything for an id of another stream (a restarted server)', async () => {
+      const feedback = new Subject<FeedbackEvent>();
+      const url = await serve(feedback);
+      feedback.next(of('a', 1));
+      feedback.next(of('b', 2));
+      const response = await fetch(url, { headers: { 'last-event-id': 'ffff-1' } });
+      const reader = response.body!.getReader();
+      let text = '';
+      while (!text.includes('"queue_size":2')) text += new TextDecoder().decode((await reader.read()).value);
+      await reader.cancel();
+      expect(text).toContain('"queue_size":1');
+    });
+  });
+
+  describe('slow clients', () => {
+    it('coalesces the backlog of a client that keeps reading through a burst of more than 1 MiB, never cuts it', async () => {
+      const feedback = new Subject<FeedbackEvent>();
+      const url = await serve(feedback);
+      const ids = ['a', 'b', 'c'];
+      const received: FeedbackEvent[] = [];
+      let connections = 0;
+      server!.on('request', () => connections++);
+      client = fromFeedbackEvents(url).subscribe((e) => received.push(e));
+      await waitFor(() => handler!.connections === 1);
+
+      // 20,000 events of about 300 bytes in one synchronous burst: about 6 MB.
+      const total = 20_000;
+      for (let i = 0; i < total; i++) feedback.next({ ...event(i), coordinatorId: ids[i % 3]! });
+      await waitFor(
+        () => received.length + handler!.coalesced === total,
+        10_000,
+        'every event delivered or replaced by a newer one',
+      );
+      expect(connections).toBe(1);
+      expect(handler!.connections).toBe(1);
+      // The newest event of each coordinator always arrives.
+      for (const [k, id] of ids.entries()) {
+        const newest = total - 1 - ((total - 1 - k) % 3);
+        const lastOf = received.filter((e) => e.coordinatorId === id).at(-1);
+        expect(lastOf?.queueSize).toBe(newest);
+      }
+    });
+
+    it('disconnects a client whose backlog has not moved for stallTimeoutMs', async () => {
+      const feedback = new Subject<FeedbackEvent>();
+      handler = serveFeedbackEvents(feedback, { maxBufferedBytes: 64 * 1024, stallTimeoutMs: 200 });
+      const events = handler;
+      server = createServer((req, res) => events(req, res));
+      server.on('connection', (socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+      });
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const { res } = await rawGet(url);
+      res.pause();
+      await waitFor(() => handler!.connections === 1);
+
+      // Until the socket buffers are full, then the backlog coalesces (bounded: 1 event per
+      // coordinator), then the stall timer cuts it. Bounded here too: at most 10 s of publishing.
+      const deadline = Date.now() + 10_000;
+      let i = 0;
+      while (handler.connections > 0 && Date.now() < deadline) {
+        for (let k = 0; k < 1_000; k++) feedback.next({ ...event(i++), coordinatorId: `c${k % 10}` });
+        await sleep(5);
+      }
+      expect(handler.connections).toBe(0);
+      expect(handler.coalesced).toBeGreaterThan(0);
+    });
   });
 
   it('answers 405 to other methods', async () => {
@@ -224,6 +331,8 @@ describe('serveFeedbackEvents', () => {
     expect(() => serveFeedbackEvents(42 as never)).toThrow(/feedback\$ must be an Observable/);
     expect(() => serveFeedbackEvents(new Subject(), { heartbeatMs: -1 })).toThrow(/heartbeatMs/);
     expect(() => serveFeedbackEvents(new Subject(), { maxBufferedBytes: 0 })).toThrow(/maxBufferedBytes/);
+    expect(() => serveFeedbackEvents(new Subject(), { stallTimeoutMs: 0 })).toThrow(/stallTimeoutMs/);
+    expect(() => serveFeedbackEvents(new Subject(), { retryMs: -1 })).toThrow(/retryMs/);
   });
 
   it('rejects a heartbeatMs longer than a timer can wait (it would fire every millisecond)', () => {

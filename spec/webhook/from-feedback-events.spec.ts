@@ -147,6 +147,42 @@ describe('fromFeedbackEvents', () => {
     });
   });
 
+  describe('without EventSource or fetch (jsdom)', () => {
+    it('does not throw when called, and errors with a TypeError on subscribe', () => {
+      const globals = globalThis as { fetch?: typeof fetch; EventSource?: unknown };
+      const previousFetch = globals.fetch;
+      const previousEventSource = globals.EventSource;
+      let events$: ReturnType<typeof fromFeedbackEvents> | undefined;
+      let error: unknown;
+      try {
+        delete globals.fetch;
+        delete globals.EventSource;
+        events$ = fromFeedbackEvents('http://127.0.0.1:1/events');
+        events$.subscribe({ error: (e: unknown) => (error = e) });
+      } finally {
+        globals.fetch = previousFetch;
+        if (previousEventSource !== undefined) globals.EventSource = previousEventSource;
+      }
+      expect(events$).toBeDefined();
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toContain('expected a global EventSource or fetch');
+    });
+
+    it('uses an EventSource installed after the call (a polyfill loaded later)', () => {
+      const globals = globalThis as { EventSource?: unknown };
+      const previous = globals.EventSource;
+      const events$ = fromFeedbackEvents('http://127.0.0.1:1/events');
+      try {
+        globals.EventSource = FakeEventSource;
+        subscription = events$.subscribe();
+      } finally {
+        globals.EventSource = previous;
+        if (previous === undefined) delete globals.EventSource;
+      }
+      expect(FakeEventSource.instances).toHaveLength(1);
+    });
+  });
+
   describe('with fetch (no EventSource)', () => {
     it('parses chunked streams with CRLF, multi-line data, comments and other event types', async () => {
       server = await startTestServer({
@@ -175,6 +211,61 @@ describe('fromFeedbackEvents', () => {
       expect(error).toBeUndefined();
       expect(received).toEqual([event(1), event(2)]);
       expect(server.requests[0]!.headers.accept).toBe('text/event-stream');
+    });
+
+    it('ends with a FeedbackStreamError when a message never ends (data lines without a blank line)', async () => {
+      server = await startTestServer({
+        raw: (_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          // 64 KiB data lines, never a blank line: 2 MiB in all unless the reader stops it.
+          const line = `data: ${'x'.repeat(65_536)}\n`;
+          let sent = 0;
+          const timer = setInterval(() => {
+            if (sent++ >= 32 || res.destroyed) return void clearInterval(timer);
+            res.write(line);
+          }, 1);
+          res.on('close', () => clearInterval(timer));
+        },
+      });
+      let error: unknown;
+      subscription = fromFeedbackEvents(server.url, { reconnectMs: 10 }).subscribe({
+        error: (e: unknown) => (error = e),
+      });
+      await waitFor(() => error !== undefined);
+      expect(isFeedbackStreamError(error)).toBe(true);
+      expect((error as Error).message).toContain('message too long: expected at most 1048576 characters');
+      expect((error as { status: number }).status).toBe(200);
+      expect(server.requests).toHaveLength(1);
+    });
+
+    it('ends with a FeedbackStreamError on a line longer than 1 MiB', async () => {
+      server = await startTestServer({
+        raw: (_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write(`: ${'x'.repeat(1_100_000)}`);
+        },
+      });
+      let error: unknown;
+      subscription = fromFeedbackEvents(server.url).subscribe({ error: (e: unknown) => (error = e) });
+      await waitFor(() => error !== undefined);
+      expect(isFeedbackStreamError(error)).toBe(true);
+      expect((error as Error).message).toContain('line too long');
+    });
+
+    it('sends Last-Event-ID with the id of the last event when it reconnects', async () => {
+      server = await startTestServer({
+        raw: (_req, res) => {
+          const n = server!.requests.length;
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.end(`id: e-${n}\ndata: ${data(n)}\n\n`);
+        },
+      });
+      const received: FeedbackEvent[] = [];
+      subscription = fromFeedbackEvents(server.url, { reconnectMs: 10 }).subscribe((e) => received.push(e));
+      await waitFor(() => server!.requests.length >= 3);
+      expect(server.requests[0]!.headers['last-event-id']).toBeUndefined();
+      expect(server.requests[1]!.headers['last-event-id']).toBe('e-1');
+      expect(server.requests[2]!.headers['last-event-id']).toBe('e-2');
     });
 
     it('sends custom headers', async () => {

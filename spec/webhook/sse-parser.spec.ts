@@ -47,6 +47,21 @@ describe('SseParser', () => {
     );
   });
 
+  it('throws a RangeError when the data lines of one message exceed the message limit', () => {
+    const parser = new SseParser(100, 250);
+    parser.push(`data: ${'x'.repeat(100)}\n`);
+    parser.push(`data: ${'x'.repeat(100)}\n`);
+    expect(() => parser.push(`data: ${'x'.repeat(100)}\n`)).toThrow(/message too long/);
+    // Bounded: the message was dropped, the parser goes on.
+    expect(parser.push('data: 1\n\n')).toEqual([{ type: 'message', data: '1', lastEventId: '' }]);
+  });
+
+  it('accepts a message of exactly the limit', () => {
+    const parser = new SseParser(100, 201);
+    const messages = parser.push(`data: ${'x'.repeat(100)}\ndata: ${'y'.repeat(100)}\n\n`);
+    expect(messages[0]!.data).toHaveLength(201);
+  });
+
   it('throws a RangeError for a line longer than its limit, and stays bounded', () => {
     const parser = new SseParser(100);
     expect(() => parser.push('data: ' + 'x'.repeat(200))).toThrow(RangeError);

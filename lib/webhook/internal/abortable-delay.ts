@@ -1,3 +1,4 @@
+import { onAbort } from '../../internal/abort-listeners.js';
 import { clampTimerMs } from './timer-bounds.js';
 
 /**
@@ -7,14 +8,13 @@ import { clampTimerMs } from './timer-bounds.js';
 export function abortableDelay(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise<boolean>((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
     const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
+      stopListening();
       resolve(true);
     }, clampTimerMs(ms));
-    signal.addEventListener('abort', onAbort, { once: true });
+    const stopListening = onAbort(signal, () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
   });
 }
