@@ -56,7 +56,7 @@ describe('the package in Chromium', () => {
     server = events = context = profile = undefined;
   });
 
-  it('writes every row into IndexedDB paced by pauseWhile, and hears each level over a signed webhook and EventSource', async () => {
+  it('writes every row into IndexedDB paced by pauseWhile, and hears each level over a signed webhook and EventSource, reconnecting after a 503', async () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(
         `expected Chromium at ${CHROMIUM}, found none: install Debian's package ` +
@@ -89,6 +89,7 @@ describe('the package in Chromium', () => {
     receiver.rejected$.subscribe((rejection) => rejected.push(rejection));
     events = serveFeedbackEvents(receiver.feedback$);
     const sse = events;
+    let eventsRefusedOnce = false;
     server = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
       if (path === '/') {
@@ -101,8 +102,11 @@ describe('the package in Chromium', () => {
         res.end(script);
       } else if (path === '/feedback') {
         receiver.handler(req, res);
-      } else if (path === '/events') {
+      } else if (path === '/events' && eventsRefusedOnce) {
         sse(req, res);
+      } else if (path === '/events' || path === '/events-unavailable') {
+        eventsRefusedOnce ||= path === '/events';
+        res.writeHead(503, { 'content-type': 'text/plain' }).end('unavailable\n');
       } else {
         res.writeHead(404).end();
       }
@@ -129,9 +133,11 @@ describe('the package in Chromium', () => {
     const result: ScenarioResult = await page.evaluate((o) => window.runScenario(o), options);
 
     expect(pageErrors).toEqual([]);
-    // The one expected: Chromium logs the unsigned probe's 401.
-    expect(consoleErrors.filter((text) => !/\b401\b/.test(text))).toEqual([]);
-    expect(result.eventSourcesOpened).toBe(1);
+    // The expected ones: Chromium logs the 503s and the unsigned probe's 401.
+    expect(consoleErrors.filter((text) => !/\b(401|503)\b/.test(text))).toEqual([]);
+    // A bare EventSource closes for good on a 503; fromFeedbackEvents opened a second one.
+    expect(result.bareEventSourceStateAfter503).toBe(2);
+    expect(result.eventSourcesOpened).toBe(2);
 
     // Every row landed, once, and pacing kept the coordinator from refusing any.
     expect(result.rowsInDatabase).toBe(ROWS);
