@@ -19,7 +19,8 @@ const stamp = join(example, 'node_modules/.installed-from-lockfile');
 const ci = process.env.CI === 'true' || process.env.CI === '1';
 const started = performance.now();
 
-const step = (what) => console.log(`angular example: ${what}`);
+const seconds = () => ((performance.now() - started) / 1000).toFixed(1);
+const step = (what) => console.log(`angular example (${seconds()} s): ${what}`);
 class Failure extends Error {}
 const fail = (message) => {
   throw new Failure(message);
@@ -73,7 +74,7 @@ try {
   run('npm', ['run', '--silent', 'typecheck']);
   step('TestBed specs, zoneless and with zone.js');
   run('npx', ['jest', '--ci']);
-  step(`passed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  step('passed');
 } catch (error) {
   console.error(`\nangular example FAILED: ${error instanceof Failure ? error.message : error.stack}\n`);
   process.exitCode = 1;
