@@ -70,7 +70,7 @@ try {
   const ours = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
   if (version !== ours) fail(`expected rxjs-backpressure ${ours} installed, found ${version}`);
 
-  step('type-checking the app (ngc, strict templates) and its specs');
+  step('type-checking the app and its specs (ngc, strict templates)');
   run('npm', ['run', '--silent', 'typecheck']);
   step('TestBed specs, zoneless and with zone.js');
   run('npx', ['jest', '--ci']);
