@@ -22,3 +22,19 @@ export const packageSources: Plugin = {
     });
   },
 };
+
+/**
+ * An esbuild plugin that maps the package's entry points to the ESM build in dist/ (run
+ * `npm run build` first), so that a bundle runs the code users get.
+ */
+export const packageBuild: Plugin = {
+  name: 'package-build',
+  setup(builder) {
+    builder.onResolve({ filter: /^rxjs-backpressure(\/.*)?$/ }, (args) => {
+      const file = ENTRIES[args.path];
+      return file
+        ? { path: join(root, file.replace(/^lib\//, 'dist/esm/').replace(/\.ts$/, '.js')) }
+        : { errors: [{ text: `unknown entry ${args.path}` }] };
+    });
+  },
+};
