@@ -47,7 +47,7 @@ const nodeRedis = (
     const client = create({ url: `redis://127.0.0.1:${REDIS_PORT}`, name: connectionName });
     client.on('error', () => undefined);
     await client.connect();
-    return client as RedisClientLike;
+    return client;
   },
   command: (client, args) => (client as unknown as NodeRedisClient).sendCommand(args),
   close: async (client) => {
