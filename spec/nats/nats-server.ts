@@ -71,32 +71,32 @@ export class PrivateNatsServer {
 export class GatedProxy {
   private refusing = false;
   private readonly sockets = new Set<Socket>();
+  private readonly server: Server;
 
   private constructor(
-    private readonly server: Server,
+    targetPort: number,
     readonly port: number,
-  ) {}
-
-  static async start(targetPort: number): Promise<GatedProxy> {
-    const port = await freePort();
-    let proxy: GatedProxy | undefined;
-    const server = createServer((socket) => {
-      if (proxy!.refusing) {
+  ) {
+    this.server = createServer((socket) => {
+      if (this.refusing) {
         socket.destroy();
         return;
       }
       const upstream = netConnect(targetPort, '127.0.0.1');
       for (const s of [socket, upstream]) {
-        proxy!.sockets.add(s);
-        s.on('close', () => proxy!.sockets.delete(s));
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
         s.on('error', () => undefined);
       }
       socket.pipe(upstream).pipe(socket);
       socket.on('close', () => upstream.destroy());
       upstream.on('close', () => socket.destroy());
     });
-    await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
-    proxy = new GatedProxy(server, port);
+  }
+
+  static async start(targetPort: number): Promise<GatedProxy> {
+    const proxy = new GatedProxy(targetPort, await freePort());
+    await new Promise<void>((done) => proxy.server.listen(proxy.port, '127.0.0.1', done));
     return proxy;
   }
 
