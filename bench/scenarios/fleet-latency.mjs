@@ -3,7 +3,6 @@
 // HTTP webhook (HttpFeedbackBroadcaster -> createFeedbackReceiver), in interleaved rounds.
 // Needs Redis on 127.0.0.1:6379 and NATS with JetStream on 127.0.0.1:4222.
 import { createServer } from 'node:http';
-import { filter, firstValueFrom } from 'rxjs';
 import { Redis } from 'ioredis';
 import { connect } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';

@@ -29,6 +29,9 @@ export interface FromTransportOptions {
   readonly onError?: (error: FeedbackTransportError) => void;
 }
 
+/** How long after a failed snapshot read it is tried again (until one succeeds). */
+const SNAPSHOT_RETRY_MS = 1_000;
+
 /** The reason of the synthetic `ok` that replaces a level nobody vouches for any more. */
 const STALE_REASON = 'feedback_stale';
 
@@ -47,7 +50,7 @@ interface Known {
  *
  * On subscribe it listens first, then reads the snapshot (the latest envelope per coordinator), so
  * a late joiner starts from every coordinator's current level; it reads the snapshot again on
- * every reconnect of the transport. Per coordinator it keeps only what is newer than what it holds
+ * every reconnect of the transport (and again every second while a read fails). Per coordinator it keeps only what is newer than what it holds
  * (a higher `seq` from the same publisher, a later `ts` from another), and emits an event when the
  * level or its cause changes (heartbeats only keep a level fresh).
  *
@@ -91,6 +94,7 @@ export function foldTransport(
   return new Observable<FeedbackEvent>((subscriber) => {
     const known = new Map<string, Known>();
     let closed = false;
+    let retry: Subscription | null = null;
 
     const goStale = (entry: Known): void => {
       entry.stale = true;
@@ -147,13 +151,19 @@ export function foldTransport(
     };
 
     const readSnapshot = (): void => {
+      retry?.unsubscribe();
+      retry = null;
       // A transport that throws instead of rejecting fails the same way.
       new Promise<FeedbackEnvelope[]>((resolve) => resolve(transport.snapshot())).then(
         (envelopes) => {
           for (const envelope of envelopes) handle(envelope, true);
         },
         (error: unknown) => {
-          if (!closed) callOnError(onError, toTransportError('snapshot', error));
+          if (closed) return;
+          callOnError(onError, toTransportError('snapshot', error));
+          // Right after a reconnect the server may not answer yet (JetStream, a replica): try
+          // again, so that what was missed is recovered without waiting for the next heartbeat.
+          retry ??= scheduler.schedule(readSnapshot, SNAPSHOT_RETRY_MS);
         },
       );
     };
@@ -172,6 +182,7 @@ export function foldTransport(
     return () => {
       closed = true;
       for (const entry of known.values()) entry.timer?.unsubscribe();
+      retry?.unsubscribe();
       listening.close();
     };
   });

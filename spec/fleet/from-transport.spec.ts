@@ -265,10 +265,17 @@ describe('fromTransport', () => {
       subscription.unsubscribe();
     });
 
-    it('reports a snapshot that cannot be read and keeps listening', async () => {
+    it('reports a snapshot that cannot be read, keeps listening, and reads it again a second later', async () => {
       const clock = new VirtualClock();
       const transport = new FakeFeedbackTransport();
-      transport.snapshot = () => Promise.reject(new Error('READONLY'));
+      const snapshot = transport.snapshot.bind(transport);
+      let failures = 2;
+      let reads = 0;
+      transport.snapshot = () => (
+        reads++,
+        failures-- > 0 ? Promise.reject(new Error('READONLY')) : snapshot()
+      );
+      transport.storeSilently(envelopeOf(1, { coordinatorId: 'bars', level: 'soft' }, 'b'));
       const errors: FeedbackTransportError[] = [];
       const seen: FeedbackEvent[] = [];
       const subscription = fromTransport(transport, {
@@ -281,6 +288,14 @@ describe('fromTransport', () => {
         'Feedback transport snapshot failed: Error: READONLY',
       ]);
       expect(seen.map((e) => e.level)).toEqual(['hard']);
+      await clock.advance(2_000);
+      expect(errors).toHaveLength(2);
+      expect(seen.map((e) => [e.coordinatorId, e.level])).toEqual([
+        ['orders', 'hard'],
+        ['bars', 'soft'],
+      ]);
+      await clock.advance(5_000);
+      expect(reads).toBe(3); // no more retries once a read succeeded
       subscription.unsubscribe();
     });
   });
