@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only=throughput,feedback,levels,latency,memory,loop]`: runs the
+// `npm run bench [-- --quick] [-- --only=throughput,feedback,levels,latency,memory,loop,fleet]`: runs the
 // scenarios against their peers, prints markdown tables with ratios, and writes
 // bench/results/latest.json (a quick or partial run writes bench/results/quick.json, not committed).
 // Needs the ESM build (`npm run bench` builds first). Each scenario runs in a fresh Node process
@@ -19,6 +19,7 @@ const SCENARIOS = [
   ['latency', './scenarios/transition-latency.mjs'],
   ['memory', './scenarios/memory.mjs'],
   ['loop', './scenarios/closed-loop.mjs'],
+  ['fleet', './scenarios/fleet-latency.mjs'],
 ];
 
 const args = process.argv.slice(2);

@@ -38,6 +38,18 @@ export {
 export { fromWire, toWire, type FeedbackWire, type FromWireOptions } from './feedback/wire.js';
 export { FeedbackBus, feedbackBus, type FeedbackListener } from './feedback/feedback-bus.js';
 
+// --- fleet (feedback across processes) ---
+export { parseFeedbackEnvelope, type FeedbackEnvelope } from './fleet/feedback-envelope.js';
+export type { FeedbackTransport, FeedbackTransportObserver } from './fleet/feedback-transport.js';
+export { publishFeedback, type PublishFeedbackOptions } from './fleet/publish-feedback.js';
+export { fromTransport, type FromTransportOptions } from './fleet/from-transport.js';
+export { bridgeFeedback, type BridgeFeedbackOptions } from './fleet/bridge-feedback.js';
+export {
+  FeedbackTransportError,
+  isFeedbackTransportError,
+  type FeedbackTransportOperation,
+} from './errors/feedback-transport-error.js';
+
 // --- queue ---
 export {
   BoundedQueue,

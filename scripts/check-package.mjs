@@ -1,6 +1,7 @@
 // Checks the packed package as a user gets it: every entry point loads with `require` and with
 // `import`, both formats export the same names, and the core entry bundles for the browser without
-// any `node:` module.
+// any `node:` module. The optional peers (Redis and NATS clients) are not installed at first, which
+// proves that no other entry needs them; they are installed afterwards for the entries that use them.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,11 @@ import { build } from 'esbuild';
 const root = resolve('.');
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const entries = Object.keys(pkg.exports).filter((key) => key !== './package.json');
+// Entries that import an optional peer at run time, and the peers they need.
+const NEEDS_PEERS = { './nats': ['@nats-io/kv', '@nats-io/transport-node'] };
+const OPTIONAL_PEERS = Object.keys(pkg.peerDependenciesMeta ?? {}).filter(
+  (name) => pkg.peerDependenciesMeta[name].optional,
+);
 const work = mkdtempSync(join(tmpdir(), 'rxjs-backpressure-pack-'));
 let failed = false;
 const fail = (message) => {
@@ -34,7 +40,7 @@ try {
     },
   );
 
-  for (const entry of entries) {
+  const checkLoads = (entry) => {
     const specifier = entry === '.' ? pkg.name : `${pkg.name}/${entry.slice(2)}`;
     const script = `
       const cjs = require(${JSON.stringify(specifier)});
@@ -50,7 +56,49 @@ try {
     } catch {
       fail(`${specifier} does not load the same way with require and import`);
     }
+  };
+
+  // Without the optional peers: every entry but those that need one loads, and none of them
+  // bundles in (or even tries to import) a peer.
+  for (const entry of entries) {
+    if (entry in NEEDS_PEERS) continue;
+    checkLoads(entry);
+    const specifier = entry === '.' ? pkg.name : `${pkg.name}/${entry.slice(2)}`;
+    try {
+      const result = await build({
+        stdin: { contents: `export * from ${JSON.stringify(specifier)};`, resolveDir: app },
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+        external: ['rxjs'],
+        absWorkingDir: app,
+      });
+      const inputs = Object.keys(result.metafile.inputs);
+      const peers = OPTIONAL_PEERS.filter((peer) => inputs.some((i) => i.includes(`node_modules/${peer}/`)));
+      if (peers.length > 0) fail(`${specifier} pulls in the optional peer(s) ${peers.join(', ')}`);
+      else console.log(`${specifier}: imports no optional peer (${OPTIONAL_PEERS.join(', ')})`);
+    } catch (error) {
+      fail(`${specifier} needs something that is not installed: ${error.message}`);
+    }
   }
+
+  // With the optional peers installed (from this project's node_modules), the rest load too.
+  const needed = [...new Set(Object.values(NEEDS_PEERS).flat())];
+  execFileSync(
+    'npm',
+    [
+      'install',
+      '--silent',
+      '--no-audit',
+      '--no-fund',
+      ...needed.map((peer) => join(root, 'node_modules', peer)),
+    ],
+    { cwd: app },
+  );
+  for (const entry of Object.keys(NEEDS_PEERS)) if (entries.includes(entry)) checkLoads(entry);
 
   // The core and the webhook entry must run in a browser: bundle them for that platform, which
   // fails on any `node:` import, and scan the output for one anyway.

@@ -2,6 +2,8 @@ import * as core from '../lib/index.js';
 import * as testing from '../lib/testing/index.js';
 import * as webhook from '../lib/webhook/index.js';
 import * as node from '../lib/node/index.js';
+import * as redis from '../lib/redis/index.js';
+import * as nats from '../lib/nats/index.js';
 
 // Pins every entry point's runtime export list: adding or removing a public name must be a
 // deliberate change to this file (and to CHANGELOG.md). Types are checked by the compiler instead.
@@ -22,6 +24,7 @@ describe('public API', () => {
       'FeedbackBus',
       'FeedbackFormatError',
       'FeedbackListenerError',
+      'FeedbackTransportError',
       'MemoryDeadLetterQueue',
       'OVERFLOW_STRATEGIES',
       'QueueClosedError',
@@ -32,10 +35,12 @@ describe('public API', () => {
       'WriteCoordinator',
       'WriteTimeoutError',
       'aimdRate',
+      'bridgeFeedback',
       'compareLevels',
       'createFeedbackEvent',
       'defaultIsRetryable',
       'feedbackBus',
+      'fromTransport',
       'fromWire',
       'isBackpressureError',
       'isBackpressureLevel',
@@ -43,6 +48,7 @@ describe('public API', () => {
       'isCoordinatorClosedError',
       'isFeedbackFormatError',
       'isFeedbackListenerError',
+      'isFeedbackTransportError',
       'isQueueClosedError',
       'isQueueFullError',
       'isQueueTimeoutError',
@@ -52,7 +58,9 @@ describe('public API', () => {
       'nextLevel',
       'pace',
       'pacedInterval',
+      'parseFeedbackEnvelope',
       'pauseWhile',
+      'publishFeedback',
       'reasonForTransition',
       'resolveWatermarks',
       'throttleByLevel',
@@ -96,6 +104,14 @@ describe('public API', () => {
       'createFeedbackReceiver',
       'serveFeedbackEvents',
     ]);
+  });
+
+  it("pins 'rxjs-backpressure/redis'", () => {
+    expect(sorted(redis)).toEqual(['redisFeedbackTransport']);
+  });
+
+  it("pins 'rxjs-backpressure/nats'", () => {
+    expect(sorted(nats)).toEqual(['natsKvFeedbackTransport']);
   });
 
   it('gives every exported class and function of the core entry a name', () => {

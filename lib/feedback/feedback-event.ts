@@ -19,6 +19,7 @@ export type FeedbackReason =
   | 'circuit_open'
   | 'circuit_half_open'
   | 'circuit_closed'
+  | 'feedback_stale'
   | (string & {});
 
 /**
