@@ -41,6 +41,7 @@ import type { CoordinatorHealth, CoordinatorState } from './coordinator-health.j
 import type { StopOptions, StopReport } from './stop-report.js';
 import type { WriteRecord } from './write-record.js';
 import type { CoordinatorErrorReport } from './coordinator-error-report.js';
+import { LevelClock } from './level-clock.js';
 
 // The lifecycle as small integers: `state >= STOPPING` is the hot-path check in `submit`.
 const IDLE = 0;
@@ -237,6 +238,8 @@ export class WriteCoordinator<T> implements AsyncDisposable {
   private emittedLevel: BackpressureLevel = 'ok';
   private readonly pending: (number | PendingLevel)[] = [];
   private emitting = false;
+  /** Time spent in each level, read by health(). */
+  private readonly levelClock: LevelClock;
 
   private readonly depthSubject = new Multicast<number>();
   private readonly levelSubject = new Multicast<BackpressureLevel>();
@@ -304,6 +307,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
       throw new TypeError(`scheduler must be an rxjs SchedulerLike, found ${describeValue(scheduler)}`);
     }
     this.scheduler = scheduler;
+    this.levelClock = new LevelClock(scheduler);
     // A withdrawn wait (abort, timeout, stop) is a refused submit.
     this.waiters = new WaitingLine<T>(scheduler, () => {
       this.submitted++;
@@ -506,6 +510,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
       batchesWritten: this.batchesWritten,
       writeErrors: this.writeErrors,
       deadLetterFailures: this.deadLetterFailures,
+      timeInLevelMs: this.levelClock.read(),
     };
   }
 
@@ -658,6 +663,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     const previous = this.circuitHolding ? 'hard' : this.depthLevel;
     this.depthLevel = nextLevel(this.depthLevel, depth / this.capacity, this.watermarks);
     const level = this.circuitHolding ? 'hard' : this.depthLevel;
+    if (level !== previous) this.levelClock.enter(level);
     const observed = this.depthSubject.observed;
     if (this.emitting) {
       // Re-entrant: queue behind the emission in progress.
@@ -754,6 +760,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
       if (!this.circuitHolding) {
         const previous = this.depthLevel;
         this.circuitHolding = true;
+        this.levelClock.enter('hard');
         this.pending.push(this.levelChange(previous, 'hard', 'circuit_open'));
         this.emitPending();
       }
@@ -779,6 +786,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
   /** Ends the breaker's hold: the level returns to the depth's own, with an event for the cause. */
   private releaseHold(reason: FeedbackReason): void {
     this.circuitHolding = false;
+    this.levelClock.enter(this.depthLevel);
     this.pending.push(this.levelChange('hard', this.depthLevel, reason));
     this.emitPending();
   }
@@ -1261,6 +1269,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     this.breaker?.dispose(reason);
     // The disposed breaker holds nothing back any more: the level returns to the depth's own (0 held).
     if (this.circuitHolding) this.releaseHold('circuit_closed');
+    this.levelClock.stop();
     this.wakeAll();
     this.depthSubject.complete();
     this.levelSubject.complete();
