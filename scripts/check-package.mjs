@@ -1,7 +1,9 @@
 // Checks the packed package as a user gets it: every entry point loads with `require` and with
 // `import`, both formats export the same names, and the core entry bundles for the browser without
-// any `node:` module.
-import { execFileSync } from 'node:child_process';
+// any `node:` module. The metrics adapters need their optional peer (prom-client,
+// @opentelemetry/api): an app without them must still load every other entry, and no other entry may
+// import either library; the adapters are loaded once the peers are installed.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,6 +12,10 @@ import { build } from 'esbuild';
 const root = resolve('.');
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const entries = Object.keys(pkg.exports).filter((key) => key !== './package.json');
+// Entry points that need an optional peer dependency, and that peer.
+const OPTIONAL_PEERS = { './prometheus': 'prom-client', './otel': '@opentelemetry/api' };
+const optionalPeers = Object.values(OPTIONAL_PEERS);
+const specifierOf = (entry) => (entry === '.' ? pkg.name : `${pkg.name}/${entry.slice(2)}`);
 const work = mkdtempSync(join(tmpdir(), 'rxjs-backpressure-pack-'));
 let failed = false;
 const fail = (message) => {
@@ -34,8 +40,8 @@ try {
     },
   );
 
-  for (const entry of entries) {
-    const specifier = entry === '.' ? pkg.name : `${pkg.name}/${entry.slice(2)}`;
+  const loads = (entry) => {
+    const specifier = specifierOf(entry);
     const script = `
       const cjs = require(${JSON.stringify(specifier)});
       import(${JSON.stringify(specifier)}).then((esm) => {
@@ -50,7 +56,66 @@ try {
     } catch {
       fail(`${specifier} does not load the same way with require and import`);
     }
+  };
+
+  // The app has rxjs only: every entry but the adapters loads, and each adapter fails naming its peer.
+  for (const entry of entries.filter((e) => !(e in OPTIONAL_PEERS))) loads(entry);
+  for (const [entry, peer] of Object.entries(OPTIONAL_PEERS)) {
+    if (!entries.includes(entry)) {
+      fail(`package.json exports lacks ${entry}`);
+      continue;
+    }
+    const run = spawnSync('node', ['-e', `require(${JSON.stringify(specifierOf(entry))})`], {
+      cwd: app,
+      encoding: 'utf8',
+    });
+    if (run.status === 0) fail(`${specifierOf(entry)} loads without ${peer} installed`);
+    else if (!run.stderr.includes(`Cannot find module '${peer}'`))
+      fail(`${specifierOf(entry)} without ${peer} fails for another reason:\n${run.stderr}`);
+    else console.log(`${specifierOf(entry)}: without ${peer} installed, fails naming it`);
   }
+
+  // No other entry imports either library, even lazily: bundling it for Node, with the peers absent
+  // from the app, succeeds and the output names neither.
+  for (const entry of entries.filter((e) => !(e in OPTIONAL_PEERS))) {
+    const specifier = specifierOf(entry);
+    const entryFile = join(app, `node-entry-${specifier.replace(/\W/g, '_')}.mjs`);
+    writeFileSync(entryFile, `export * from ${JSON.stringify(specifier)};\n`);
+    try {
+      const result = await build({
+        entryPoints: [entryFile],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        external: ['rxjs'],
+        write: false,
+        logLevel: 'silent',
+        absWorkingDir: app,
+      });
+      const code = result.outputFiles[0].text;
+      const named = optionalPeers.filter((peer) => code.includes(peer));
+      if (named.length > 0) fail(`${specifier} refers to ${named.join(' and ')}`);
+      else console.log(`${specifier}: imports neither ${optionalPeers.join(' nor ')}`);
+    } catch (error) {
+      fail(`${specifier} does not bundle without the optional peers: ${error.message}`);
+    }
+  }
+
+  // With the peers installed, the adapters load with require and import. (Installed from this
+  // tree's node_modules; --ignore-scripts: a package folder would otherwise run its own `prepare`.)
+  execFileSync(
+    'npm',
+    [
+      'install',
+      '--ignore-scripts',
+      '--silent',
+      '--no-audit',
+      '--no-fund',
+      ...optionalPeers.map((peer) => join(root, 'node_modules', peer)),
+    ],
+    { cwd: app },
+  );
+  for (const entry of Object.keys(OPTIONAL_PEERS).filter((e) => entries.includes(e))) loads(entry);
 
   // The core and the webhook entry must run in a browser: bundle them for that platform, which
   // fails on any `node:` import, and scan the output for one anyway.

@@ -2,6 +2,8 @@ import * as core from '../lib/index.js';
 import * as testing from '../lib/testing/index.js';
 import * as webhook from '../lib/webhook/index.js';
 import * as node from '../lib/node/index.js';
+import * as prometheus from '../lib/prometheus/index.js';
+import * as otel from '../lib/otel/index.js';
 
 // Pins every entry point's runtime export list: adding or removing a public name must be a
 // deliberate change to this file (and to CHANGELOG.md). Types are checked by the compiler instead.
@@ -96,6 +98,14 @@ describe('public API', () => {
       'createFeedbackReceiver',
       'serveFeedbackEvents',
     ]);
+  });
+
+  it("pins 'rxjs-backpressure/prometheus'", () => {
+    expect(sorted(prometheus)).toEqual(['registerCoordinatorMetrics']);
+  });
+
+  it("pins 'rxjs-backpressure/otel'", () => {
+    expect(sorted(otel)).toEqual(['instrumentCoordinators']);
   });
 
   it('gives every exported class and function of the core entry a name', () => {

@@ -7,6 +7,8 @@ const ENTRIES: Record<string, string> = {
   'rxjs-backpressure/testing': 'lib/testing/index.ts',
   'rxjs-backpressure/webhook': 'lib/webhook/index.ts',
   'rxjs-backpressure/node': 'lib/node/index.ts',
+  'rxjs-backpressure/prometheus': 'lib/prometheus/index.ts',
+  'rxjs-backpressure/otel': 'lib/otel/index.ts',
 };
 
 /**
