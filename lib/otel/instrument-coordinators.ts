@@ -1,4 +1,10 @@
-import { metrics, type BatchObservableResult, type Meter, type Observable } from '@opentelemetry/api';
+import {
+  metrics,
+  type BatchObservableResult,
+  type Histogram,
+  type Meter,
+  type Observable,
+} from '@opentelemetry/api';
 import { describeValue } from '../errors/backpressure-error.js';
 import { feedbackBus, type FeedbackBus } from '../feedback/feedback-bus.js';
 import { PACKAGE_VERSION } from '../internal/package-version.js';
@@ -135,17 +141,19 @@ export function instrumentCoordinators(
     throw new TypeError(`bus must be a FeedbackBus or null, found ${describeValue(bus)}`);
   }
 
+  let histogram: Histogram | null = null;
+  let recording = true;
+  const set = new CoordinatorSet(bus === undefined ? feedbackBus() : bus, (id, seconds) => {
+    if (recording) histogram?.record(seconds, { [COORD_LABEL]: id });
+  });
+  // Checked before any instrument exists: a meter cannot take an instrument back.
+  set.add(coordinators);
   const latency = COORDINATOR_METRICS.writeLatency;
-  const histogram = meter.createHistogram(prefix + latency.name, {
+  histogram = meter.createHistogram(prefix + latency.name, {
     description: latency.help,
     unit: latency.unit,
     advice: { explicitBucketBoundaries: [...buckets] },
   });
-  let recording = true;
-  const set = new CoordinatorSet(bus === undefined ? feedbackBus() : bus, (id, seconds) => {
-    if (recording) histogram.record(seconds, { [COORD_LABEL]: id });
-  });
-  set.add(coordinators);
 
   const observables = new Map<CoordinatorMetricKey, Observable>();
   for (const key of COLLECTED_METRIC_KEYS) {

@@ -194,7 +194,10 @@ describe('instrumentCoordinators', () => {
       new TypeError('meter must be an OpenTelemetry Meter (@opentelemetry/api 1.4 or later), found object'),
     );
     expect(() => instrumentCoordinators(a, { meter: setup().meter, prefix: 'a b' })).toThrow(RangeError);
-    expect(() => instrumentCoordinators({} as never, { meter: setup().meter })).toThrow(TypeError);
+    const { meter } = setup();
+    const createHistogram = jest.spyOn(meter, 'createHistogram');
+    expect(() => instrumentCoordinators([a, {} as never], { meter })).toThrow(TypeError);
+    expect(createHistogram).not.toHaveBeenCalled(); // nothing created on the meter
   });
 });
 
