@@ -11,6 +11,7 @@ const live = {
   capacity: 10,
   level: 'ok' as const,
   circuitState: 'closed' as const,
+  timeInLevelMs: { ok: 40, soft: 2, hard: 0 },
 };
 
 describe('CoordinatorCounters', () => {

@@ -13,12 +13,13 @@ function setup(capacity = 10) {
   let depth = 0;
   let circuit: CircuitState = 'closed';
   const bus = new FeedbackBus();
+  const clock = new VirtualClock();
   const signal = new PressureSignal({
     id: 'p',
     source: 'spec',
     capacity,
     watermarks: resolveWatermarks(undefined),
-    scheduler: new VirtualClock(),
+    scheduler: clock,
     bus,
     depth: () => depth,
     circuitState: () => circuit,
@@ -27,6 +28,7 @@ function setup(capacity = 10) {
   return {
     signal,
     bus,
+    clock,
     setDepth(next: number) {
       depth = next;
       signal.depthChanged();
@@ -94,6 +96,21 @@ describe('PressureSignal', () => {
     setDepth(0);
     signal.releaseIdleHold();
     expect(signal.level).toBe('ok');
+  });
+
+  it('adds up the time in each level, the breaker hold included, and stops counting on complete', async () => {
+    const { signal, clock, setDepth, setCircuit } = setup();
+    await clock.advance(10);
+    setDepth(6); // soft
+    await clock.advance(20);
+    setCircuit('open'); // hard
+    await clock.advance(5);
+    setCircuit('closed'); // back to soft
+    await clock.advance(1);
+    expect(signal.timeInLevel()).toEqual({ ok: 10, soft: 21, hard: 5 });
+    signal.complete();
+    await clock.advance(100);
+    expect(signal.timeInLevel()).toEqual({ ok: 10, soft: 21, hard: 5 });
   });
 
   it('emits re-entrant changes in order, after the emission in progress', () => {
