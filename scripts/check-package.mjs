@@ -1,8 +1,10 @@
 // Checks the packed package as a user gets it: every entry point loads with `require` and with
 // `import`, both formats export the same names, and the core entry bundles for the browser without
-// any `node:` module. The optional peers (Redis and NATS clients) are not installed at first, which
-// proves that no other entry needs them; they are installed afterwards for the entries that use them.
-import { execFileSync } from 'node:child_process';
+// any `node:` module. The optional peers (Redis and NATS clients, prom-client, @opentelemetry/api)
+// are not installed at first, which proves that no other entry needs them: an app without them loads
+// every other entry, and each entry that needs one fails naming it. They are installed afterwards
+// for the entries that use them.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,11 +13,19 @@ import { build } from 'esbuild';
 const root = resolve('.');
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const entries = Object.keys(pkg.exports).filter((key) => key !== './package.json');
-// Entries that import an optional peer at run time, and the peers they need.
-const NEEDS_PEERS = { './nats': ['@nats-io/kv', '@nats-io/transport-node'] };
+// Entry points that import an optional peer at run time, and the peers they need. (The Redis entry
+// takes the user's client and imports neither Redis library.)
+const NEEDS_PEERS = {
+  './nats': ['@nats-io/kv', '@nats-io/transport-node'],
+  './prometheus': ['prom-client'],
+  './otel': ['@opentelemetry/api'],
+};
 const OPTIONAL_PEERS = Object.keys(pkg.peerDependenciesMeta ?? {}).filter(
   (name) => pkg.peerDependenciesMeta[name].optional,
 );
+// Libraries no other entry may even name (a lazy `import('prom-client')` would slip past a bundle).
+const NEVER_NAMED = ['prom-client', '@opentelemetry/api'];
+const specifierOf = (entry) => (entry === '.' ? pkg.name : `${pkg.name}/${entry.slice(2)}`);
 const work = mkdtempSync(join(tmpdir(), 'rxjs-backpressure-pack-'));
 let failed = false;
 const fail = (message) => {
@@ -40,8 +50,8 @@ try {
     },
   );
 
-  const checkLoads = (entry) => {
-    const specifier = entry === '.' ? pkg.name : `${pkg.name}/${entry.slice(2)}`;
+  const loads = (entry) => {
+    const specifier = specifierOf(entry);
     const script = `
       const cjs = require(${JSON.stringify(specifier)});
       import(${JSON.stringify(specifier)}).then((esm) => {
@@ -58,39 +68,63 @@ try {
     }
   };
 
-  // Without the optional peers: every entry but those that need one loads, and none of them
-  // bundles in (or even tries to import) a peer.
-  for (const entry of entries) {
-    if (entry in NEEDS_PEERS) continue;
-    checkLoads(entry);
-    const specifier = entry === '.' ? pkg.name : `${pkg.name}/${entry.slice(2)}`;
+  // The app has rxjs only: every entry but those needing a peer loads, and each of those fails naming
+  // a peer it needs.
+  for (const entry of entries.filter((e) => !(e in NEEDS_PEERS))) loads(entry);
+  for (const [entry, peers] of Object.entries(NEEDS_PEERS)) {
+    if (!entries.includes(entry)) {
+      fail(`package.json exports lacks ${entry}`);
+      continue;
+    }
+    const run = spawnSync('node', ['-e', `require(${JSON.stringify(specifierOf(entry))})`], {
+      cwd: app,
+      encoding: 'utf8',
+    });
+    if (run.status === 0) fail(`${specifierOf(entry)} loads without ${peers.join(', ')} installed`);
+    else if (!peers.some((peer) => run.stderr.includes(`Cannot find module '${peer}'`)))
+      fail(`${specifierOf(entry)} without ${peers.join(', ')} fails for another reason:\n${run.stderr}`);
+    else console.log(`${specifierOf(entry)}: without ${peers.join(', ')} installed, fails naming it`);
+  }
+
+  // No other entry imports an optional peer: bundling it for Node, with the peers absent from the
+  // app, succeeds, pulls in none of them, and names neither metrics library.
+  for (const entry of entries.filter((e) => !(e in NEEDS_PEERS))) {
+    const specifier = specifierOf(entry);
+    const entryFile = join(app, `node-entry-${specifier.replace(/\W/g, '_')}.mjs`);
+    writeFileSync(entryFile, `export * from ${JSON.stringify(specifier)};\n`);
     try {
       const result = await build({
-        stdin: { contents: `export * from ${JSON.stringify(specifier)};`, resolveDir: app },
+        entryPoints: [entryFile],
         bundle: true,
         platform: 'node',
         format: 'esm',
+        external: ['rxjs'],
         write: false,
         metafile: true,
         logLevel: 'silent',
-        external: ['rxjs'],
         absWorkingDir: app,
       });
       const inputs = Object.keys(result.metafile.inputs);
-      const peers = OPTIONAL_PEERS.filter((peer) => inputs.some((i) => i.includes(`node_modules/${peer}/`)));
-      if (peers.length > 0) fail(`${specifier} pulls in the optional peer(s) ${peers.join(', ')}`);
+      const pulled = OPTIONAL_PEERS.filter((peer) => inputs.some((i) => i.includes(`node_modules/${peer}/`)));
+      const code = result.outputFiles[0].text;
+      const named = NEVER_NAMED.filter((peer) => code.includes(peer));
+      if (pulled.length > 0) fail(`${specifier} pulls in the optional peer(s) ${pulled.join(', ')}`);
+      else if (named.length > 0) fail(`${specifier} refers to ${named.join(' and ')}`);
       else console.log(`${specifier}: imports no optional peer (${OPTIONAL_PEERS.join(', ')})`);
     } catch (error) {
-      fail(`${specifier} needs something that is not installed: ${error.message}`);
+      fail(`${specifier} does not bundle without the optional peers: ${error.message}`);
     }
   }
 
-  // With the optional peers installed (from this project's node_modules), the rest load too.
+  // With the peers installed, the entries that need them load with require and import. (Installed
+  // from this tree's node_modules; --ignore-scripts: a package folder would otherwise run its own
+  // `prepare`.)
   const needed = [...new Set(Object.values(NEEDS_PEERS).flat())];
   execFileSync(
     'npm',
     [
       'install',
+      '--ignore-scripts',
       '--silent',
       '--no-audit',
       '--no-fund',
@@ -98,7 +132,7 @@ try {
     ],
     { cwd: app },
   );
-  for (const entry of Object.keys(NEEDS_PEERS)) if (entries.includes(entry)) checkLoads(entry);
+  for (const entry of Object.keys(NEEDS_PEERS).filter((e) => entries.includes(e))) loads(entry);
 
   // The core and the webhook entry must run in a browser: bundle them for that platform, which
   // fails on any `node:` import, and scan the output for one anyway.

@@ -4,6 +4,8 @@ import * as webhook from '../lib/webhook/index.js';
 import * as node from '../lib/node/index.js';
 import * as redis from '../lib/redis/index.js';
 import * as nats from '../lib/nats/index.js';
+import * as prometheus from '../lib/prometheus/index.js';
+import * as otel from '../lib/otel/index.js';
 
 // Pins every entry point's runtime export list: adding or removing a public name must be a
 // deliberate change to this file (and to CHANGELOG.md). Types are checked by the compiler instead.
@@ -112,6 +114,14 @@ describe('public API', () => {
 
   it("pins 'rxjs-backpressure/nats'", () => {
     expect(sorted(nats)).toEqual(['natsKvFeedbackTransport']);
+  });
+
+  it("pins 'rxjs-backpressure/prometheus'", () => {
+    expect(sorted(prometheus)).toEqual(['registerCoordinatorMetrics']);
+  });
+
+  it("pins 'rxjs-backpressure/otel'", () => {
+    expect(sorted(otel)).toEqual(['instrumentCoordinators']);
   });
 
   it('gives every exported class and function of the core entry a name', () => {

@@ -5,6 +5,7 @@ import type { CircuitState } from '../circuit-breaker/circuit-breaker.js';
 import type { DeadLetterReason } from '../dead-letter/dead-letter-record.js';
 import type { CoordinatorHealth, CoordinatorState } from './coordinator-health.js';
 import type { WriteRecord } from './write-record.js';
+import type { TimeInLevel } from './level-clock.js';
 
 /** What `health()` reports besides the counters: the coordinator's live state. */
 export interface CoordinatorSnapshot {
@@ -17,6 +18,7 @@ export interface CoordinatorSnapshot {
   readonly capacity: number;
   readonly level: BackpressureLevel;
   readonly circuitState: CircuitState;
+  readonly timeInLevelMs: TimeInLevel;
 }
 
 /**
@@ -103,6 +105,7 @@ export class CoordinatorCounters {
       batchesWritten: this.batchesWritten,
       writeErrors: this.writeErrors,
       deadLetterFailures: this.deadLetterFailures,
+      timeInLevelMs: live.timeInLevelMs,
     };
   }
 

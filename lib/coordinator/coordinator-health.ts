@@ -20,6 +20,8 @@ export type CoordinatorState = 'idle' | 'running' | 'stopping' | 'stopped';
  * ```ts
  * const h: CoordinatorHealth = coordinator.health();
  * gauge.set({ id: h.id }, h.utilization);
+ * const { ok, soft, hard } = h.timeInLevelMs;
+ * console.log(`hard ${((100 * hard) / (ok + soft + hard)).toFixed(1)}% of the time`);
  * ```
  */
 export interface CoordinatorHealth {
@@ -62,4 +64,10 @@ export interface CoordinatorHealth {
   readonly writeErrors: number;
   /** Dead-letter records the dead-letter queue failed to store (kept in memory instead). */
   readonly deadLetterFailures: number;
+  /**
+   * Milliseconds spent in each level since the coordinator was built, on its scheduler, the current
+   * level's running time included (up to this call, or up to the end of `stop`, after which no more
+   * time is counted). `hard / (ok + soft + hard)` is the share of time spent in `'hard'`.
+   */
+  readonly timeInLevelMs: { readonly ok: number; readonly soft: number; readonly hard: number };
 }

@@ -11,6 +11,7 @@ import {
 import type { FeedbackBus } from '../feedback/feedback-bus.js';
 import type { CircuitState } from '../circuit-breaker/circuit-breaker.js';
 import { Multicast } from './multicast.js';
+import { LevelClock, type TimeInLevel } from './level-clock.js';
 
 /** A level change (or a change of its cause) waiting to be emitted. */
 interface PendingLevel {
@@ -83,8 +84,11 @@ export class PressureSignal {
   private readonly depthSubject = new Multicast<number>();
   private readonly levelSubject = new Multicast<BackpressureLevel>();
   private readonly feedbackSubject = new Subject<FeedbackEvent>();
+  /** Time spent in each level, for `health().timeInLevelMs`. */
+  private readonly levelClock: LevelClock;
 
   constructor(private readonly config: PressureSignalConfig) {
+    this.levelClock = new LevelClock(config.scheduler);
     this.depth$ = this.depthSubject.asObservable(() => this.reportedDepth);
     this.level$ = this.levelSubject.asObservable(() => this.emittedLevel);
     this.feedback$ = this.feedbackSubject.asObservable();
@@ -93,6 +97,11 @@ export class PressureSignal {
   /** The depth's own level, or `'hard'` while the breaker holds it. */
   get level(): BackpressureLevel {
     return this.circuitHolding ? 'hard' : this.depthLevel;
+  }
+
+  /** Milliseconds spent in each level so far, the current one's running time included. */
+  timeInLevel(): TimeInLevel {
+    return this.levelClock.read();
   }
 
   /** Whether the breaker holds the level at `'hard'`. */
@@ -112,6 +121,7 @@ export class PressureSignal {
     const previous = this.circuitHolding ? 'hard' : this.depthLevel;
     this.depthLevel = nextLevel(this.depthLevel, depth / this.config.capacity, this.config.watermarks);
     const level = this.circuitHolding ? 'hard' : this.depthLevel;
+    if (level !== previous) this.levelClock.enter(level);
     const observed = this.depthSubject.observed;
     if (this.emitting) {
       // Re-entrant: queue behind the emission in progress.
@@ -143,6 +153,7 @@ export class PressureSignal {
       if (!this.circuitHolding) {
         const previous = this.depthLevel;
         this.circuitHolding = true;
+        this.levelClock.enter('hard');
         this.pending.push(this.levelChange(previous, 'hard', 'circuit_open'));
         this.emitPending();
       }
@@ -168,12 +179,14 @@ export class PressureSignal {
   /** Ends the breaker's hold: the level returns to the depth's own, with an event for the cause. */
   releaseHold(reason: FeedbackReason): void {
     this.circuitHolding = false;
+    this.levelClock.enter(this.depthLevel);
     this.pending.push(this.levelChange('hard', this.depthLevel, reason));
     this.emitPending();
   }
 
-  /** Completes the three streams (at stop). */
+  /** Completes the three streams and stops counting time in level (at stop). */
   complete(): void {
+    this.levelClock.stop();
     this.depthSubject.complete();
     this.levelSubject.complete();
     this.feedbackSubject.complete();

@@ -336,6 +336,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
       level: this.level,
       // After stop the breaker is disposed and holds nothing back.
       circuitState: this.stateCode === STOPPED ? 'closed' : (this.breaker?.state ?? 'closed'),
+      timeInLevelMs: this.signal.timeInLevel(),
     });
   }
 

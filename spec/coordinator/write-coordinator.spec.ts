@@ -455,6 +455,8 @@ describe('WriteCoordinator', () => {
         batchesWritten: 0,
         writeErrors: 0,
         deadLetterFailures: 0,
+        // Real time: soft since the sixth item, a moment ago.
+        timeInLevelMs: { ok: expect.any(Number) as number, soft: expect.any(Number) as number, hard: 0 },
       });
     });
 

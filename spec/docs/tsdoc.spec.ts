@@ -11,6 +11,8 @@ const entries = [
   'lib/node/index.ts',
   'lib/redis/index.ts',
   'lib/nats/index.ts',
+  'lib/prometheus/index.ts',
+  'lib/otel/index.ts',
 ];
 
 function undocumented(): string[] {

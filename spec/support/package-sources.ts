@@ -9,6 +9,8 @@ const ENTRIES: Record<string, string> = {
   'rxjs-backpressure/node': 'lib/node/index.ts',
   'rxjs-backpressure/redis': 'lib/redis/index.ts',
   'rxjs-backpressure/nats': 'lib/nats/index.ts',
+  'rxjs-backpressure/prometheus': 'lib/prometheus/index.ts',
+  'rxjs-backpressure/otel': 'lib/otel/index.ts',
 };
 
 /**

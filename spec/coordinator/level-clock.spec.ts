@@ -1,0 +1,114 @@
+import { LevelClock } from '../../lib/coordinator/level-clock.js';
+import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
+import { manualClock } from '../support/manual-clock.js';
+import { range, waitFor } from './helpers.js';
+
+describe('LevelClock', () => {
+  it('adds up the time in each level, the running one included', () => {
+    const clock = manualClock(1_000);
+    const levels = new LevelClock(clock.scheduler);
+    clock.advance(30);
+    levels.enter('soft');
+    clock.advance(20);
+    levels.enter('hard');
+    clock.advance(5);
+    expect(levels.read()).toEqual({ ok: 30, soft: 20, hard: 5 });
+    levels.enter('ok');
+    clock.advance(7);
+    expect(levels.read()).toEqual({ ok: 37, soft: 20, hard: 5 });
+  });
+
+  it('ignores entering the level it is already in', () => {
+    const clock = manualClock();
+    const levels = new LevelClock(clock.scheduler);
+    clock.advance(10);
+    levels.enter('ok');
+    clock.advance(10);
+    expect(levels.read()).toEqual({ ok: 20, soft: 0, hard: 0 });
+  });
+
+  it('counts nothing after stop', () => {
+    const clock = manualClock();
+    const levels = new LevelClock(clock.scheduler);
+    levels.enter('hard');
+    clock.advance(10);
+    levels.stop();
+    clock.advance(50);
+    levels.enter('ok');
+    clock.advance(50);
+    expect(levels.read()).toEqual({ ok: 0, soft: 0, hard: 10 });
+  });
+
+  it('never shrinks a total when the clock goes backwards', () => {
+    const clock = manualClock(100);
+    const levels = new LevelClock(clock.scheduler);
+    clock.advance(-50);
+    expect(levels.read()).toEqual({ ok: 0, soft: 0, hard: 0 });
+    levels.enter('soft');
+    clock.advance(5);
+    expect(levels.read()).toEqual({ ok: 0, soft: 5, hard: 0 });
+  });
+});
+
+describe('WriteCoordinator health().timeInLevelMs', () => {
+  const live: WriteCoordinator<unknown>[] = [];
+  afterEach(async () => {
+    await Promise.all(live.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 })));
+  });
+
+  it('follows the depth: ok until filled, soft and hard while full, up to the health() call', async () => {
+    const clock = manualClock();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const coordinator = new WriteCoordinator<number>({
+      sink: () => gate,
+      capacity: 10,
+      batchSize: 10,
+      workers: 1,
+      flushIntervalMs: 0,
+      bus: null,
+      scheduler: clock.scheduler,
+    });
+    live.push(coordinator as WriteCoordinator<unknown>);
+    clock.advance(40);
+    await coordinator.submitMany(range(5)); // 50%: soft
+    clock.advance(30);
+    await coordinator.submitMany(range(4)); // 90%: hard
+    clock.advance(20);
+    expect(coordinator.health().timeInLevelMs).toEqual({ ok: 40, soft: 30, hard: 20 });
+    coordinator.start();
+    release();
+    await waitFor(() => coordinator.health().written === 9, 5_000, 'the batch to be written');
+    clock.advance(15);
+    expect(coordinator.health().timeInLevelMs).toEqual({ ok: 55, soft: 30, hard: 20 });
+  });
+
+  it('counts the breaker holding the level at hard, and stops counting at stop', async () => {
+    const clock = manualClock();
+    let calls = 0;
+    const coordinator = new WriteCoordinator<number>({
+      sink: () => {
+        calls++;
+        clock.advance(100);
+        if (calls === 1) throw Object.assign(new Error('connection reset'), { retryable: true });
+      },
+      capacity: 100,
+      batchSize: 10,
+      workers: 1,
+      flushIntervalMs: 0,
+      retry: { maxAttempts: 3, initialBackoffMs: 1, jitter: false },
+      circuitBreaker: { failureThreshold: 1, halfOpenAfterMs: 5 },
+      bus: null,
+      scheduler: clock.scheduler,
+    });
+    live.push(coordinator as WriteCoordinator<unknown>);
+    coordinator.start();
+    await coordinator.submit(1);
+    await waitFor(() => coordinator.health().written === 1, 5_000, 'the probe to write the item');
+    // Opened at 100 ms (after the first call), closed by the probe at 200 ms.
+    expect(coordinator.health().timeInLevelMs).toEqual({ ok: 100, soft: 0, hard: 100 });
+    await coordinator.stop();
+    clock.advance(1_000);
+    expect(coordinator.health().timeInLevelMs).toEqual({ ok: 100, soft: 0, hard: 100 });
+  });
+});
