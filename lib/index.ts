@@ -82,6 +82,7 @@ export {
   type PacingBufferOptions,
 } from './pacing/paced-buffer.js';
 export { pauseWhile, type PauseWhileOptions } from './pacing/pause-while.js';
+export { pauseOn, type PauseOnOptions } from './pacing/pause-on.js';
 export { throttleByLevel, type ThrottleByLevelOptions } from './pacing/throttle-by-level.js';
 export { pacedInterval, type PacedIntervalPeriods } from './pacing/paced-interval.js';
 export {

@@ -52,6 +52,7 @@ describe('public API', () => {
       'nextLevel',
       'pace',
       'pacedInterval',
+      'pauseOn',
       'pauseWhile',
       'reasonForTransition',
       'resolveWatermarks',
