@@ -93,5 +93,10 @@ export {
 } from './pacing/rate-controller.js';
 export { pace, type PaceOptions } from './pacing/pace.js';
 export { aimdRate, type AimdRateOptions } from './pacing/aimd-rate.js';
+export {
+  matchDrainRate,
+  type DrainRateSource,
+  type MatchDrainRateOptions,
+} from './pacing/match-drain-rate.js';
 export { levelOf } from './pacing/level-of.js';
 export { worstLevel } from './pacing/worst-level.js';

@@ -48,6 +48,7 @@ describe('public API', () => {
       'isQueueTimeoutError',
       'isWriteTimeoutError',
       'levelOf',
+      'matchDrainRate',
       'maxLevel',
       'nextLevel',
       'pace',

@@ -2,7 +2,7 @@
 // coordinator refuses what does not fit (overflow 'reject'). Each variant decides when the producer's
 // items are submitted: at once (no pacing), by the polling loop the Python original recommended,
 // or by one of our pacing operators following the coordinator's level.
-import { Observable, map } from 'rxjs';
+import { Observable, map, tap } from 'rxjs';
 import { fmtInt, fmtPct, sleep, tick } from '../harness.mjs';
 
 export const id = 'loop';
@@ -88,9 +88,26 @@ export const VARIANTS = [
   },
   {
     name: "pauseWhile(level === 'hard')",
-    wire: ({ lib, offers$, observer, coordinator, maxBuffered }) =>
+    wire: ({ lib, offers$, observer, coordinator, maxBuffered, stats }) =>
       offers$
-        .pipe(lib.pauseWhile(coordinator.level$.pipe(map((level) => level === 'hard')), { maxBuffered }))
+        .pipe(
+          lib.pauseWhile(
+            coordinator.level$.pipe(
+              map((level) => level === 'hard'),
+              countPauses(stats),
+            ),
+            {
+              maxBuffered,
+            },
+          ),
+        )
+        .subscribe(observer),
+  },
+  {
+    name: 'pauseWhile(pauseOn(level$)): pause at hard, resume at ok',
+    wire: ({ lib, offers$, observer, coordinator, maxBuffered, stats }) =>
+      offers$
+        .pipe(lib.pauseWhile(lib.pauseOn(coordinator.level$).pipe(countPauses(stats)), { maxBuffered }))
         .subscribe(observer),
   },
   {
@@ -115,7 +132,28 @@ export const VARIANTS = [
       return offers$.pipe(lib.pace(rate$, { burst: BATCH, maxBuffered })).subscribe(observer);
     },
   })),
+  {
+    name: 'pace(matchDrainRate(c))',
+    wire: ({ lib, offers$, observer, coordinator, maxBuffered }) =>
+      offers$
+        .pipe(
+          lib.pace(lib.matchDrainRate(coordinator, { initial: SINK_RATE / 2 }), {
+            burst: BATCH,
+            maxBuffered,
+          }),
+        )
+        .subscribe(observer),
+  },
 ];
+
+/** Counts the pauses (false to true) of a paused$ stream into stats.pauses. */
+function countPauses(stats) {
+  let paused = false;
+  return tap((value) => {
+    if (value && !paused) stats.pauses++;
+    paused = value;
+  });
+}
 
 export async function runVariant(lib, variant, durationMs) {
   const busy = new Map(); // write start times of writes in progress
@@ -174,7 +212,8 @@ export async function runVariant(lib, variant, durationMs) {
   lastLevelAt = window.start;
   const maxBuffered = OFFER_RATE * Math.ceil(durationMs / 1000) + 1;
   const observer = { next: submit, error: (error) => (pipelineError = String(error?.message ?? error)) };
-  const wired = variant.wire({ lib, offers$, submit, observer, coordinator, maxBuffered, window });
+  const stats = { pauses: 0 };
+  const wired = variant.wire({ lib, offers$, submit, observer, coordinator, maxBuffered, window, stats });
   await sleep(durationMs);
   // Snapshot at the end of the window: busy time of completed writes plus the part of each write
   // still running that fell inside the window.
@@ -201,6 +240,7 @@ export async function runVariant(lib, variant, durationMs) {
     utilization: busyMs / (WORKERS * wall),
     levelChanges,
     levelChangesPerMinute: (levelChanges * 60_000) / wall,
+    pausesPerMinute: (stats.pauses * 60_000) / wall,
     timeInLevel: { ok: levels.ok / wall, soft: levels.soft / wall, hard: levels.hard / wall },
     error: pipelineError,
   };

@@ -1,5 +1,6 @@
 import { type Observable, Subject, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import type { BackpressureLevel } from '../levels/backpressure-level.js';
+import { drainRateOf } from './drain-rate.js';
 import { nextLevel, resolveWatermarks, type ResolvedWatermarks } from '../levels/watermarks.js';
 import {
   clampUtilization,
@@ -185,6 +186,19 @@ export class WriteCoordinator<T> implements AsyncDisposable {
   readonly writes$: Observable<WriteRecord>;
   /** Hot: items discarded by the `'drop-oldest'` / `'drop-newest'` strategies. */
   readonly dropped$: Observable<Dropped<T>>;
+  /**
+   * Items written per second, smoothed: an exponentially weighted moving average over `writes$`
+   * with a 1 s time constant, sampled every 100 ms on the coordinator's scheduler (bias-corrected,
+   * so the first samples are not dragged towards 0). Emits 0 on subscribe, then one estimate per
+   * sample; each subscription measures from its own start and runs its own timer until
+   * unsubscribed or the coordinator stops (then it completes). Feed it to `matchDrainRate`.
+   *
+   * @example
+   * ```ts
+   * coordinator.drainRate$.subscribe((perSecond) => gauge.set(perSecond));
+   * ```
+   */
+  readonly drainRate$: Observable<number>;
 
   private readonly write: SinkFunction<T>;
   private readonly bus: FeedbackBus | null;
@@ -354,6 +368,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     this.feedback$ = this.feedbackSubject.asObservable();
     this.errors$ = this.errorsSubject.asObservable();
     this.writes$ = this.writesSubject.asObservable();
+    this.drainRate$ = drainRateOf(this.writes$, this.scheduler);
     this.dropped$ = this.droppedSubject.asObservable();
     if (this.breaker !== null) {
       // state$ emits the current state ('closed') at once, which changes nothing.
