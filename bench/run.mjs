@@ -19,6 +19,7 @@ const SCENARIOS = [
   ['latency', './scenarios/transition-latency.mjs'],
   ['memory', './scenarios/memory.mjs'],
   ['loop', './scenarios/closed-loop.mjs'],
+  ['step', './scenarios/step-change.mjs'],
 ];
 
 const args = process.argv.slice(2);

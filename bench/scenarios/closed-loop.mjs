@@ -23,7 +23,7 @@ const TICK_MS = 2;
  * Items 0, 1, 2, ... offered at `rate` per second for `durationMs`: every TICK_MS the producer
  * emits what is due by then, like a feed that arrives in small bursts.
  */
-function producer(rate, durationMs) {
+export function producer(rate, durationMs) {
   return new Observable((subscriber) => {
     const t0 = performance.now();
     const total = Math.floor((rate * durationMs) / 1000);
