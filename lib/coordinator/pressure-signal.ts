@@ -1,6 +1,7 @@
 import { Subject, type Observable, type SchedulerLike } from 'rxjs';
 import type { BackpressureLevel } from '../levels/backpressure-level.js';
 import { nextLevel, type ResolvedWatermarks } from '../levels/watermarks.js';
+import { LevelDwell } from '../levels/level-dwell.js';
 import {
   clampUtilization,
   createFeedbackEvent,
@@ -83,8 +84,17 @@ export class PressureSignal {
   private readonly depthSubject = new Multicast<number>();
   private readonly levelSubject = new Multicast<BackpressureLevel>();
   private readonly feedbackSubject = new Subject<FeedbackEvent>();
+  // With a minimum dwell time, the depth's level goes through LevelDwell, whose timer lowers a
+  // held-back level once the dwell is over; without one, the plain nextLevel step (no timer).
+  private readonly dwell: LevelDwell | null;
 
   constructor(private readonly config: PressureSignalConfig) {
+    this.dwell =
+      config.watermarks.minDwellMs > 0
+        ? new LevelDwell(config.watermarks, config.scheduler, (previous, level) =>
+            this.dwellEnded(previous, level),
+          )
+        : null;
     this.depth$ = this.depthSubject.asObservable(() => this.reportedDepth);
     this.level$ = this.levelSubject.asObservable(() => this.emittedLevel);
     this.feedback$ = this.feedbackSubject.asObservable();
@@ -110,7 +120,11 @@ export class PressureSignal {
     if (depth === this.depthSeen) return;
     this.depthSeen = depth;
     const previous = this.circuitHolding ? 'hard' : this.depthLevel;
-    this.depthLevel = nextLevel(this.depthLevel, depth / this.config.capacity, this.config.watermarks);
+    const utilization = depth / this.config.capacity;
+    this.depthLevel =
+      this.dwell === null
+        ? nextLevel(this.depthLevel, utilization, this.config.watermarks)
+        : this.dwell.update(utilization);
     const level = this.circuitHolding ? 'hard' : this.depthLevel;
     const observed = this.depthSubject.observed;
     if (this.emitting) {
@@ -172,8 +186,17 @@ export class PressureSignal {
     this.emitPending();
   }
 
-  /** Completes the three streams (at stop). */
+  /** The minimum dwell time of a level held back is over: the level falls to what the depth says. */
+  private dwellEnded(previous: BackpressureLevel, level: BackpressureLevel): void {
+    this.depthLevel = level;
+    if (this.circuitHolding) return; // the breaker's 'hard' is what subscribers see
+    this.pending.push(this.levelChange(previous, level, reasonForTransition(previous, level)));
+    this.emitPending();
+  }
+
+  /** Completes the three streams (at stop) and cancels the dwell's timer. */
   complete(): void {
+    this.dwell?.dispose();
     this.depthSubject.complete();
     this.levelSubject.complete();
     this.feedbackSubject.complete();
