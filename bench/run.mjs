@@ -20,6 +20,7 @@ const SCENARIOS = [
   ['memory', './scenarios/memory.mjs'],
   ['loop', './scenarios/closed-loop.mjs'],
   ['fleet', './scenarios/fleet-latency.mjs'],
+  ['step', './scenarios/step-change.mjs'],
 ];
 
 const args = process.argv.slice(2);

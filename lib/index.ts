@@ -94,6 +94,7 @@ export {
   type PacingBufferOptions,
 } from './pacing/paced-buffer.js';
 export { pauseWhile, type PauseWhileOptions } from './pacing/pause-while.js';
+export { pauseOn, type PauseOnOptions } from './pacing/pause-on.js';
 export { throttleByLevel, type ThrottleByLevelOptions } from './pacing/throttle-by-level.js';
 export { pacedInterval, type PacedIntervalPeriods } from './pacing/paced-interval.js';
 export {
@@ -104,5 +105,10 @@ export {
 } from './pacing/rate-controller.js';
 export { pace, type PaceOptions } from './pacing/pace.js';
 export { aimdRate, type AimdRateOptions } from './pacing/aimd-rate.js';
+export {
+  matchDrainRate,
+  type DrainRateSource,
+  type MatchDrainRateOptions,
+} from './pacing/match-drain-rate.js';
 export { levelOf } from './pacing/level-of.js';
 export { worstLevel } from './pacing/worst-level.js';

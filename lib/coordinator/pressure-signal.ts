@@ -1,6 +1,7 @@
 import { Subject, type Observable, type SchedulerLike } from 'rxjs';
 import type { BackpressureLevel } from '../levels/backpressure-level.js';
 import { nextLevel, type ResolvedWatermarks } from '../levels/watermarks.js';
+import { LevelDwell } from '../levels/level-dwell.js';
 import {
   clampUtilization,
   createFeedbackEvent,
@@ -86,9 +87,18 @@ export class PressureSignal {
   private readonly feedbackSubject = new Subject<FeedbackEvent>();
   /** Time spent in each level, for `health().timeInLevelMs`. */
   private readonly levelClock: LevelClock;
+  // With a minimum dwell time, the depth's level goes through LevelDwell, whose timer lowers a
+  // held-back level once the dwell is over; without one, the plain nextLevel step (no timer).
+  private readonly dwell: LevelDwell | null;
 
   constructor(private readonly config: PressureSignalConfig) {
     this.levelClock = new LevelClock(config.scheduler);
+    this.dwell =
+      config.watermarks.minDwellMs > 0
+        ? new LevelDwell(config.watermarks, config.scheduler, (previous, level) =>
+            this.dwellEnded(previous, level),
+          )
+        : null;
     this.depth$ = this.depthSubject.asObservable(() => this.reportedDepth);
     this.level$ = this.levelSubject.asObservable(() => this.emittedLevel);
     this.feedback$ = this.feedbackSubject.asObservable();
@@ -119,7 +129,11 @@ export class PressureSignal {
     if (depth === this.depthSeen) return;
     this.depthSeen = depth;
     const previous = this.circuitHolding ? 'hard' : this.depthLevel;
-    this.depthLevel = nextLevel(this.depthLevel, depth / this.config.capacity, this.config.watermarks);
+    const utilization = depth / this.config.capacity;
+    this.depthLevel =
+      this.dwell === null
+        ? nextLevel(this.depthLevel, utilization, this.config.watermarks)
+        : this.dwell.update(utilization);
     const level = this.circuitHolding ? 'hard' : this.depthLevel;
     if (level !== previous) this.levelClock.enter(level);
     const observed = this.depthSubject.observed;
@@ -184,9 +198,19 @@ export class PressureSignal {
     this.emitPending();
   }
 
-  /** Completes the three streams and stops counting time in level (at stop). */
+  /** The minimum dwell time of a level held back is over: the level falls to what the depth says. */
+  private dwellEnded(previous: BackpressureLevel, level: BackpressureLevel): void {
+    this.depthLevel = level;
+    if (this.circuitHolding) return; // the breaker's 'hard' is what subscribers see
+    this.levelClock.enter(level);
+    this.pending.push(this.levelChange(previous, level, reasonForTransition(previous, level)));
+    this.emitPending();
+  }
+
+  /** Completes the three streams (at stop), stops counting time in level and cancels the dwell's timer. */
   complete(): void {
     this.levelClock.stop();
+    this.dwell?.dispose();
     this.depthSubject.complete();
     this.levelSubject.complete();
     this.feedbackSubject.complete();

@@ -25,6 +25,7 @@ import {
   resolveCoordinatorOptions,
   resolveStopOptions,
 } from './resolve-coordinator-options.js';
+import { drainRateOf } from './drain-rate.js';
 import { CoordinatorCounters } from './coordinator-counters.js';
 import { BatchQueue } from './batch-queue.js';
 import { WorkerPool } from './worker-pool.js';
@@ -107,6 +108,19 @@ export class WriteCoordinator<T> implements AsyncDisposable {
   readonly writes$: Observable<WriteRecord>;
   /** Hot: items discarded by the `'drop-oldest'` / `'drop-newest'` strategies. */
   readonly dropped$: Observable<Dropped<T>>;
+  /**
+   * Items written per second, smoothed: an exponentially weighted moving average over `writes$`
+   * with a 1 s time constant, sampled every 100 ms on the coordinator's scheduler (bias-corrected,
+   * so the first samples are not dragged towards 0). Emits 0 on subscribe, then one estimate per
+   * sample; each subscription measures from its own start and runs its own timer until
+   * unsubscribed or the coordinator stops (then it completes). Feed it to `matchDrainRate`.
+   *
+   * @example
+   * ```ts
+   * coordinator.drainRate$.subscribe((perSecond) => gauge.set(perSecond));
+   * ```
+   */
+  readonly drainRate$: Observable<number>;
 
   private readonly scheduler: SchedulerLike;
   private readonly breaker: CircuitBreaker | null;
@@ -196,6 +210,7 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     this.feedback$ = this.signal.feedback$;
     this.errors$ = this.errorsSubject.asObservable();
     this.writes$ = counters.writes$;
+    this.drainRate$ = drainRateOf(this.writes$, scheduler);
     this.dropped$ = this.droppedSubject.asObservable();
     // state$ emits the current state ('closed') at once, which changes nothing.
     if (breaker !== null)

@@ -1,6 +1,7 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { BackpressureLevel } from './backpressure-level.js';
-import { nextLevel, resolveWatermarks, type Watermarks } from './watermarks.js';
+import { resolveWatermarks, type Watermarks } from './watermarks.js';
+import { LevelDwell } from './level-dwell.js';
 import { utilizationOf } from './to-backpressure-level.js';
 import {
   clampUtilization,
@@ -24,11 +25,18 @@ export interface ToFeedbackEventsOptions {
   readonly coordinatorId: string;
   /** The depth that means 100 % utilization; an integer `> 0`. Required. */
   readonly capacity: number;
-  /** Level thresholds. @default DEFAULT_WATERMARKS */
+  /**
+   * Level thresholds, and the minimum time a level is held once entered (`minDwellMs`).
+   * @default DEFAULT_WATERMARKS
+   */
   readonly watermarks?: Watermarks;
   /** The events' `source` field. @default 'coordinator' */
   readonly source?: string;
-  /** Clock for the events' `ts` (epoch ms); pass the `TestScheduler` in marble tests. @default asyncScheduler */
+  /**
+   * Clock for the events' `ts` (epoch ms) and timer of the minimum dwell time; pass the
+   * `TestScheduler` in marble tests.
+   * @default asyncScheduler
+   */
   readonly scheduler?: SchedulerLike;
 }
 
@@ -37,6 +45,11 @@ export interface ToFeedbackEventsOptions {
  * `toBackpressureLevel`. The starting level is `'ok'`, so the first depth produces an event only if
  * its level is not `'ok'`. Reasons: rising to `'hard'` `high_watermark`, `'ok'` to `'soft'`
  * `soft_watermark`, `'hard'` to `'soft'` `queue_draining`, down to `'ok'` `queue_recovered`.
+ *
+ * With `watermarks.minDwellMs` above 0 a level is held at least that long once entered (a worse
+ * one is entered at once); a fall held back is re-evaluated on `scheduler` when the dwell ends,
+ * against the latest depth, and its event carries that depth. Completion and errors pass through
+ * at once and cancel a pending re-evaluation.
  *
  * @throws RangeError / TypeError at call time for bad options, naming the option.
  * @example
@@ -53,34 +66,42 @@ export function toFeedbackEvents(options: ToFeedbackEventsOptions): OperatorFunc
   const resolved = resolveWatermarks(watermarks);
   return (depth$) =>
     new Observable<FeedbackEvent>((subscriber) => {
-      let level: BackpressureLevel = 'ok';
-      return depth$.subscribe({
-        next: (depth) => {
-          let event: FeedbackEvent;
-          try {
-            const utilization = utilizationOf(depth, capacity);
-            const next = nextLevel(level, utilization, resolved);
-            if (next === level) return;
-            event = createFeedbackEvent({
-              coordinatorId,
-              level: next,
-              previousLevel: level,
-              queueSize: depth,
-              capacity,
-              utilization: clampUtilization(utilization),
-              reason: reasonForTransition(level, next),
-              source,
-              ts: scheduler.now(),
-            });
-            level = next;
-          } catch (error) {
-            subscriber.error(error);
-            return;
-          }
-          subscriber.next(event);
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
+      let depth = 0;
+      const emit = (previous: BackpressureLevel, level: BackpressureLevel): void => {
+        const utilization = depth / capacity;
+        subscriber.next(
+          createFeedbackEvent({
+            coordinatorId,
+            level,
+            previousLevel: previous,
+            queueSize: depth,
+            capacity,
+            utilization: clampUtilization(utilization),
+            reason: reasonForTransition(previous, level),
+            source,
+            ts: scheduler.now(),
+          }),
+        );
+      };
+      const dwell = new LevelDwell(resolved, scheduler, emit);
+      subscriber.add(() => dwell.dispose());
+      subscriber.add(
+        depth$.subscribe({
+          next: (value) => {
+            const previous = dwell.level;
+            let level: BackpressureLevel;
+            try {
+              level = dwell.update(utilizationOf(value, capacity));
+            } catch (error) {
+              subscriber.error(error);
+              return;
+            }
+            depth = value;
+            if (level !== previous) emit(previous, level);
+          },
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => subscriber.complete(),
+        }),
+      );
     });
 }

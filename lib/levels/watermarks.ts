@@ -1,4 +1,5 @@
 import type { BackpressureLevel } from './backpressure-level.js';
+import { assertDelayMs } from '../internal/validate.js';
 
 /**
  * Thresholds, as fractions of capacity (utilization `depth / capacity`), at which the level changes.
@@ -19,6 +20,14 @@ export interface Watermarks {
   readonly softExit?: number;
   /** Utilization below which `'hard'` falls to `'soft'`. @default 0.7 */
   readonly hardExit?: number;
+  /**
+   * Minimum dwell time in ms: a level, once entered, is held at least this long before it may fall
+   * to a milder one; a worse level is always entered at once. Calms a signal that would otherwise
+   * flip every time a fast sink drains the band between two watermarks. `0` turns it off. A number
+   * of ms within [0, 2 147 483 647].
+   * @default 0
+   */
+  readonly minDwellMs?: number;
 }
 
 /**
@@ -33,8 +42,8 @@ export interface Watermarks {
 export type ResolvedWatermarks = Required<Watermarks>;
 
 /**
- * The defaults of the Python original: enter `soft` at 50 %, `hard` at 80 %; leave `hard` below
- * 70 % and `soft` below 40 %.
+ * The defaults of the Python market-data store's Phase 6.0A backpressure feedback: enter `soft` at
+ * 50 %, `hard` at 80 %; leave `hard` below 70 % and `soft` below 40 %; no minimum dwell time.
  *
  * @example
  * ```ts
@@ -46,18 +55,20 @@ export const DEFAULT_WATERMARKS: ResolvedWatermarks = Object.freeze({
   hard: 0.8,
   softExit: 0.4,
   hardExit: 0.7,
+  minDwellMs: 0,
 });
 
-const FIELDS = ['soft', 'hard', 'softExit', 'hardExit'] as const;
+const FRACTIONS = ['soft', 'hard', 'softExit', 'hardExit'] as const;
 
 /**
- * Fills in defaults and validates: every field finite and within [0, 1], and
- * `0 <= softExit <= soft < hard <= 1` and `softExit <= hardExit <= hard`.
+ * Fills in defaults and validates: every fraction finite and within [0, 1], and
+ * `0 <= softExit <= soft < hard <= 1` and `softExit <= hardExit <= hard`; `minDwellMs` a number of
+ * ms within [0, 2 147 483 647].
  *
  * @throws RangeError naming the first field that breaks a rule, with the rule and the value found.
  * @example
  * ```ts
- * resolveWatermarks({ hard: 0.9 }); // { soft: 0.5, hard: 0.9, softExit: 0.4, hardExit: 0.7 }
+ * resolveWatermarks({ hard: 0.9 }); // { soft: 0.5, hard: 0.9, softExit: 0.4, hardExit: 0.7, minDwellMs: 0 }
  * resolveWatermarks({ soft: 0.9 }); // RangeError: watermarks.soft must be below watermarks.hard (0.8), found 0.9
  * ```
  */
@@ -68,7 +79,7 @@ export function resolveWatermarks(watermarks: Watermarks = {}): ResolvedWatermar
     );
   }
   const resolved = { ...DEFAULT_WATERMARKS };
-  for (const field of FIELDS) {
+  for (const field of FRACTIONS) {
     const value = watermarks[field];
     if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
@@ -77,6 +88,9 @@ export function resolveWatermarks(watermarks: Watermarks = {}): ResolvedWatermar
       );
     }
     resolved[field] = value;
+  }
+  if (watermarks.minDwellMs !== undefined) {
+    resolved.minDwellMs = assertDelayMs('watermarks.minDwellMs', watermarks.minDwellMs, true);
   }
   const { soft, hard, softExit, hardExit } = resolved;
   const fail = (field: string, rule: string, value: number): never => {
@@ -91,7 +105,8 @@ export function resolveWatermarks(watermarks: Watermarks = {}): ResolvedWatermar
 
 /**
  * The level after `current` once utilization is `utilization`: the state machine behind
- * `toBackpressureLevel`, exposed for code that tracks levels without an Observable.
+ * `toBackpressureLevel`, exposed for code that tracks levels without an Observable. It knows no
+ * time, so it ignores `minDwellMs` (the operators and the coordinator apply the dwell on top).
  *
  * @example
  * ```ts

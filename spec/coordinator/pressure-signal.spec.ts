@@ -9,16 +9,15 @@ import type { FeedbackEvent } from '../../lib/feedback/feedback-event.js';
 import { FeedbackBus } from '../../lib/feedback/feedback-bus.js';
 import { VirtualClock } from '../support/virtual-clock.js';
 
-function setup(capacity = 10) {
+function setup(capacity = 10, minDwellMs = 0, clock = new VirtualClock()) {
   let depth = 0;
   let circuit: CircuitState = 'closed';
   const bus = new FeedbackBus();
-  const clock = new VirtualClock();
   const signal = new PressureSignal({
     id: 'p',
     source: 'spec',
     capacity,
-    watermarks: resolveWatermarks(undefined),
+    watermarks: resolveWatermarks({ minDwellMs }),
     scheduler: clock,
     bus,
     depth: () => depth,
@@ -164,5 +163,54 @@ describe('PressureSignal', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  describe('minDwellMs', () => {
+    it('holds a level at least minDwellMs, then falls to the level of the depth then', async () => {
+      const clock = new VirtualClock();
+      const { signal, bus, setDepth } = setup(10, 50, clock);
+      const levels: BackpressureLevel[] = [];
+      const events: FeedbackEvent[] = [];
+      signal.level$.subscribe((l) => levels.push(l));
+      bus.subscribe((e) => void events.push(e));
+      setDepth(9); // hard at 0
+      await clock.advance(10);
+      setDepth(5); // would be soft: held
+      setDepth(2); // would be ok: held
+      expect(levels).toEqual(['ok', 'hard']);
+      await clock.advance(39);
+      expect(levels).toEqual(['ok', 'hard']);
+      await clock.advance(1);
+      expect(levels).toEqual(['ok', 'hard', 'ok']);
+      expect(events.at(-1)).toMatchObject({
+        previousLevel: 'hard',
+        level: 'ok',
+        reason: 'queue_recovered',
+        queueSize: 2,
+      });
+    });
+
+    it('enters a worse level at once', () => {
+      const { signal, setDepth } = setup(10, 50);
+      const levels: BackpressureLevel[] = [];
+      signal.level$.subscribe((l) => levels.push(l));
+      setDepth(5);
+      setDepth(9);
+      expect(levels).toEqual(['ok', 'soft', 'hard']);
+    });
+
+    it('leaves no timer behind once completed', async () => {
+      const clock = new VirtualClock();
+      const { signal, setDepth } = setup(10, 50, clock);
+      const levels: BackpressureLevel[] = [];
+      signal.level$.subscribe((l) => levels.push(l));
+      setDepth(9);
+      setDepth(1);
+      expect(clock.pending).toBe(1);
+      signal.complete();
+      expect(clock.pending).toBe(0);
+      await clock.advance(100);
+      expect(levels).toEqual(['ok', 'hard']);
+    });
   });
 });

@@ -231,4 +231,94 @@ describe('toBackpressureLevel', () => {
       );
     });
   });
+  describe('minDwellMs', () => {
+    it('holds a level at least minDwellMs before falling, and re-evaluates when the dwell ends', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        // depths 8 (hard) at 0, 3 at 2: the fall to ok waits until 5 ms after hard was entered
+        const depth$ = cold('e-h------|', D);
+        const expected = '   h----o---|';
+        expectObservable(depth$.pipe(toBackpressureLevel(10, { minDwellMs: 5 }, testScheduler))).toBe(
+          expected,
+          LEVEL_VALUES,
+        );
+      });
+    });
+
+    it('falls at once when the level was entered longer ago than minDwellMs', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        const depth$ = cold('e------h-|', D);
+        const expected = '   h------o-|';
+        expectObservable(depth$.pipe(toBackpressureLevel(10, { minDwellMs: 5 }, testScheduler))).toBe(
+          expected,
+          LEVEL_VALUES,
+        );
+      });
+    });
+
+    it('enters a worse level at once, and the dwell restarts there', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        // 5 soft at 0, 8 hard at 1 (at once), 3 at 2: ok only 5 ms after hard, at 6
+        const depth$ = cold('ceh-------|', D);
+        const expected = '   sh----o---|';
+        expectObservable(depth$.pipe(toBackpressureLevel(10, { minDwellMs: 5 }, testScheduler))).toBe(
+          expected,
+          LEVEL_VALUES,
+        );
+      });
+    });
+
+    it('re-evaluates against the latest depth: a depth back in the band cancels the fall', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        // hard at 0; 3 at 1 (held), 9 at 3 (hard again, no change); nothing falls at 5
+        const depth$ = cold('eh-f------|', D);
+        const expected = '   h---------|';
+        expectObservable(depth$.pipe(toBackpressureLevel(10, { minDwellMs: 5 }, testScheduler))).toBe(
+          expected,
+          LEVEL_VALUES,
+        );
+      });
+    });
+
+    it('applies the hysteresis of the latest depth after the dwell: hard to soft, not ok', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        // hard at 0; 6 at 1 (soft band); at 5 the level falls to soft only
+        const depth$ = cold('eg-------|', D);
+        const expected = '   h----s---|';
+        expectObservable(depth$.pipe(toBackpressureLevel(10, { minDwellMs: 5 }, testScheduler))).toBe(
+          expected,
+          LEVEL_VALUES,
+        );
+      });
+    });
+
+    it('completes and errors at once, cancelling a pending re-evaluation', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        const op = toBackpressureLevel(10, { minDwellMs: 5 }, testScheduler);
+        expectObservable(cold('eh|', D).pipe(op)).toBe('h-|', LEVEL_VALUES);
+        expectObservable(cold('eh#', D).pipe(op)).toBe('h-#', LEVEL_VALUES);
+        expectObservable(cold('e-z', { e: 8, z: -1 }).pipe(op)).toBe(
+          'h-#',
+          LEVEL_VALUES,
+          new RangeError('depth must be a finite number >= 0, found -1'),
+        );
+      });
+    });
+
+    it('cancels a pending re-evaluation on unsubscribe', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        const depth$ = cold('eh-------', D);
+        expectObservable(depth$.pipe(toBackpressureLevel(10, { minDwellMs: 5 }, testScheduler)), '^--!').toBe(
+          'h--',
+          LEVEL_VALUES,
+        );
+      });
+      expect(testScheduler.actions).toHaveLength(0);
+    });
+
+    it('rejects a minDwellMs that is not a number of ms', () => {
+      expect(() => toBackpressureLevel(10, { minDwellMs: -1 })).toThrow(RangeError);
+      expect(() => toBackpressureLevel(10, { minDwellMs: -1 })).toThrow(/watermarks\.minDwellMs must be/);
+      expect(() => toBackpressureLevel(10, { minDwellMs: '5' as never })).toThrow(TypeError);
+    });
+  });
 });

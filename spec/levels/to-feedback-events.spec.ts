@@ -111,4 +111,26 @@ describe('toFeedbackEvents', () => {
   ])('rejects bad options %p', (options, message) => {
     expect(() => toFeedbackEvents(options)).toThrow(message);
   });
+  describe('minDwellMs', () => {
+    it('holds a level at least minDwellMs and reports the fall with the latest depth', () => {
+      testScheduler.run(({ cold, expectObservable }) => {
+        // 8 at 0 (hard), 6 at 1, 3 at 2: after the 5 ms dwell the level falls straight to ok
+        const depth$ = cold(' egh------|', D);
+        const expected = '    h----o---|';
+        expectObservable(
+          depth$.pipe(
+            toFeedbackEvents({
+              coordinatorId: 'db',
+              capacity: 10,
+              watermarks: { minDwellMs: 5 },
+              scheduler: testScheduler,
+            }),
+          ),
+        ).toBe(expected, {
+          h: ev('hard', 'ok', 8, 'high_watermark', 0),
+          o: ev('ok', 'hard', 3, 'queue_recovered', 5),
+        });
+      });
+    });
+  });
 });
