@@ -52,6 +52,10 @@ const STATE_NAMES: readonly CoordinatorState[] = ['idle', 'running', 'stopping',
 /** Shared by every `submit` that needs no waiting: no promise is allocated per item. */
 const RESOLVED: Promise<void> = Promise.resolve();
 
+/** Marks a place in the waiting line taken by a `ready()` call, which brings no item. */
+const READY = Symbol('ready');
+type Entry<T> = T | typeof READY;
+
 /** A batch held by a worker, from the moment it is taken until its outcome. */
 interface Batch<T> {
   readonly items: T[];
@@ -196,8 +200,13 @@ export class WriteCoordinator<T> implements AsyncDisposable {
   // and blocked submits must be admitted (FIFO) when a batch *finishes*, not when it is taken, so
   // the accounting lives here in one place instead of being split between two objects.
   private readonly queue: Deque<T>;
-  private readonly waiters: WaitingLine<T>;
+  private readonly waiters: WaitingLine<Entry<T>>;
   private inFlight = 0;
+  // Room held for `ready()` calls that were resolved after waiting, until their caller's
+  // `trySubmit` (or the scheduler's next tick): without it a blocked `submit` behind them in the
+  // line could take the room between the resolution and the caller's continuation.
+  private held = 0;
+  private heldTimer: Subscription | null = null;
   private readonly batches = new Set<Batch<T>>();
   private readonly idleWorkers: (() => void)[] = [];
   private stateCode = IDLE;
@@ -304,8 +313,9 @@ export class WriteCoordinator<T> implements AsyncDisposable {
       throw new TypeError(`scheduler must be an rxjs SchedulerLike, found ${describeValue(scheduler)}`);
     }
     this.scheduler = scheduler;
-    // A withdrawn wait (abort, timeout, stop) is a refused submit.
-    this.waiters = new WaitingLine<T>(scheduler, () => {
+    // A withdrawn wait (abort, timeout, stop) is a refused submit; a withdrawn ready() held no item.
+    this.waiters = new WaitingLine<Entry<T>>(scheduler, (waiter) => {
+      if (waiter.item === READY) return;
       this.submitted++;
       this.rejected++;
     });
@@ -465,10 +475,83 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     }
   }
 
+  /**
+   * Hands one item to the coordinator if that needs no waiting, without a promise. Returns `true`
+   * when the item was accepted (there was room), or, under `'drop-oldest'` / `'drop-newest'` when
+   * full, accepted with the drop counted and reported on `dropped$` as `submit` does. Returns
+   * `false` when the coordinator is full under `'block'` or `'reject'` (or earlier callers are
+   * still waiting for room): nothing is counted and the item stays with the caller, who can
+   * `await ready()` and try again. The cheapest way in: no allocation per item.
+   *
+   * @throws CoordinatorClosedError once `stop` was called.
+   * @example
+   * ```ts
+   * for (const row of rows) {
+   *   if (!coordinator.trySubmit(row)) {
+   *     await coordinator.ready(); // resolves once there is room, first come first served
+   *     coordinator.trySubmit(row); // true: the room is held for this caller
+   *   }
+   * }
+   * ```
+   */
+  trySubmit(item: T): boolean {
+    if (this.stateCode >= STOPPING) throw this.closedError();
+    const depth = this.queue.length + this.inFlight;
+    if (depth + this.held < this.capacity && this.waiters.length === 0) {
+      this.enqueue(item);
+      this.depthChanged();
+      return true;
+    }
+    if (this.held > 0 && depth < this.capacity) {
+      // The room a resolved ready() held; taking it is what that caller was told it could do.
+      this.held--;
+      this.enqueue(item);
+      this.depthChanged();
+      return true;
+    }
+    if (this.overflow === 'block' || this.overflow === 'reject') return false;
+    void this.overflowed(item, undefined);
+    return true;
+  }
+
+  /**
+   * Resolves once {@link trySubmit} would accept an item: at once if it would now (as p-queue's
+   * `onSizeLessThan`), otherwise when room is freed, first come first served with submits waiting
+   * for room. A `ready()` that had to wait holds the room it was resolved for until its caller's
+   * next `trySubmit` (or the scheduler's next tick, if the caller never comes back), so the
+   * `if (!trySubmit(x)) { await ready(); trySubmit(x); }` form does not lose its item to a blocked
+   * `submit` queued behind it. Several producers racing for the same room should loop instead:
+   * `while (!c.trySubmit(x)) await c.ready();`. Under a drop strategy it always resolves at once.
+   * Nothing is counted: `ready()` carries no item.
+   *
+   * @throws (rejects) `CoordinatorClosedError` once `stop` was called (also for calls still waiting
+   *   then); the signal's reason on abort; `QueueTimeoutError` after `timeoutMs`. Throws a
+   *   `RangeError` / `TypeError` at once for bad options.
+   * @example
+   * ```ts
+   * await coordinator.ready({ timeoutMs: 5_000 }); // room for at least one more item
+   * ```
+   */
+  ready(options?: SubmitOptions): Promise<void> {
+    if (options !== undefined) checkSubmitOptions(options);
+    if (this.stateCode >= STOPPING) return Promise.reject(this.closedError());
+    if (
+      (this.queue.length + this.inFlight + this.held < this.capacity && this.waiters.length === 0) ||
+      (this.overflow !== 'block' && this.overflow !== 'reject')
+    ) {
+      return RESOLVED;
+    }
+    const { signal, timeoutMs } = options ?? {};
+    // The caller chose the abort reason; pass it through unchanged, as fetch does.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return this.waiters.join(READY, signal, timeoutMs);
+  }
+
   /** `submit` after its options were checked. */
   private offer(item: T, options: SubmitOptions | undefined): Promise<void> {
     if (this.stateCode >= STOPPING) return this.refuse(this.closedError());
-    if (this.queue.length + this.inFlight < this.capacity && this.waiters.length === 0) {
+    if (this.queue.length + this.inFlight + this.held < this.capacity && this.waiters.length === 0) {
       this.enqueue(item);
       this.depthChanged();
       return RESOLVED;
@@ -634,13 +717,26 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     return this.waiters.join(item, signal, timeoutMs);
   }
 
-  /** Moves waiting submits into freed room, first come first served. */
+  /** Moves waiting submits into freed room and resolves waiting `ready()` calls, in arrival order. */
   private admitWaiters(): void {
-    while (this.waiters.length > 0 && this.queue.length + this.inFlight < this.capacity) {
+    while (this.waiters.length > 0 && this.queue.length + this.inFlight + this.held < this.capacity) {
       const waiter = this.waiters.admitNext()!;
-      this.enqueue(waiter.item);
+      if (waiter.item === READY) {
+        this.held++;
+        if (this.heldTimer === null) this.heldTimer = this.scheduler.schedule(() => this.releaseHeld(), 0);
+      } else {
+        this.enqueue(waiter.item);
+      }
       waiter.resolve();
     }
+  }
+
+  /** Room held for resolved `ready()` calls whose callers did not come back goes to the next in line. */
+  private releaseHeld(): void {
+    this.heldTimer = null;
+    if (this.held === 0) return;
+    this.held = 0;
+    if (this.waiters.length > 0 && this.stateCode < STOPPING) this.admitWaiters();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1256,6 +1352,9 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     this.stateCode = STOPPED;
     this.flushTimer?.unsubscribe();
     this.flushTimer = null;
+    this.heldTimer?.unsubscribe();
+    this.heldTimer = null;
+    this.held = 0;
     this.endWaits(reason);
     this.breakerSubscription?.unsubscribe();
     this.breaker?.dispose(reason);
