@@ -50,6 +50,7 @@ export {
 
 // --- coordinator ---
 export { WriteCoordinator } from './coordinator/write-coordinator.js';
+export { submitTo, type SubmitToOptions } from './coordinator/submit-to.js';
 export type { Sink, SinkFunction, WriteContext } from './coordinator/sink.js';
 export type { SubmitOptions, WriteCoordinatorOptions } from './coordinator/write-coordinator-options.js';
 export type { CoordinatorHealth, CoordinatorState } from './coordinator/coordinator-health.js';

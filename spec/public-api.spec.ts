@@ -55,6 +55,7 @@ describe('public API', () => {
       'pauseWhile',
       'reasonForTransition',
       'resolveWatermarks',
+      'submitTo',
       'throttleByLevel',
       'toBackpressureLevel',
       'toErrorSummary',

@@ -1,44 +1,13 @@
-import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
-import type { WriteCoordinatorOptions } from '../../lib/coordinator/write-coordinator-options.js';
+import { type WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import { isCoordinatorClosedError } from '../../lib/errors/coordinator-closed-error.js';
-import { delay, expectBalanced, waitFor } from './helpers.js';
+import { delay, expectBalanced, gatedCoordinator, waitFor } from './helpers.js';
 
 const stopAll: WriteCoordinator<unknown>[] = [];
+const gated = <T>(options: Parameters<typeof gatedCoordinator<T>>[0] = {}) =>
+  gatedCoordinator<T>(options, stopAll);
 afterEach(async () => {
   await Promise.all(stopAll.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 })));
 });
-
-/**
- * A coordinator whose sink holds every batch until `release()` lets one through (a release before
- * the batch arrives counts too); records what it wrote, in order.
- */
-function gated<T>(options: Partial<WriteCoordinatorOptions<T>> = {}) {
-  const written: T[] = [];
-  let permits = 0;
-  const waiting: (() => void)[] = [];
-  const coordinator = new WriteCoordinator<T>({
-    bus: null,
-    capacity: 2,
-    batchSize: 2,
-    workers: 1,
-    flushIntervalMs: 0,
-    circuitBreaker: false,
-    sink: async (batch) => {
-      if (permits > 0) permits--;
-      else await new Promise<void>((resolve) => waiting.push(resolve));
-      written.push(...batch);
-    },
-    ...options,
-  });
-  stopAll.push(coordinator as WriteCoordinator<unknown>);
-  coordinator.start();
-  const release = () => {
-    const next = waiting.shift();
-    if (next !== undefined) next();
-    else permits++;
-  };
-  return { coordinator, written, release };
-}
 
 const settled = async (promise: Promise<unknown>) => {
   let state = 'pending';
