@@ -62,6 +62,7 @@ describe('public API', () => {
       'toFeedbackEvents',
       'toRetryPolicy',
       'toWire',
+      'toWritableStream',
       'worstLevel',
     ]);
   });
@@ -96,6 +97,7 @@ describe('public API', () => {
       'coordinatorOptionsFromEnv',
       'createFeedbackReceiver',
       'serveFeedbackEvents',
+      'toNodeWritable',
     ]);
   });
 
