@@ -1,9 +1,8 @@
 import { BehaviorSubject, Subject, type Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
 import { Deque } from '../internal/deque.js';
-import { WaitingLine } from '../internal/waiting-line.js';
+import { Admission, RESOLVED } from './admission.js';
 import { MAX_DELAY_MS, assertInteger, assertOneOf } from '../internal/validate.js';
 import { QueueClosedError } from '../errors/queue-closed-error.js';
-import { QueueFullError } from '../errors/queue-full-error.js';
 
 /**
  * What a full queue does with a new item:
@@ -82,8 +81,6 @@ export interface OfferOptions {
   readonly timeoutMs?: number;
 }
 
-const RESOLVED: Promise<void> = Promise.resolve();
-
 /**
  * A FIFO queue with a fixed capacity and a chosen {@link OverflowStrategy}, whose depth is an
  * Observable. Producers `offer`; consumers `poll` (no waiting: they are told of new items by
@@ -112,7 +109,7 @@ export class BoundedQueue<T> {
   readonly dropped$: Observable<Dropped<T>>;
 
   private readonly items: Deque<T>;
-  private readonly waiters: WaitingLine<T>;
+  private readonly admission: Admission<T>;
   private isClosed = false;
   private readonly depthSubject = new BehaviorSubject(0);
   private readonly droppedSubject = new Subject<Dropped<T>>();
@@ -124,8 +121,17 @@ export class BoundedQueue<T> {
     const { capacity, overflow = 'block', scheduler = asyncScheduler } = options;
     this.capacity = assertInteger('capacity', capacity, 1);
     this.overflow = assertOneOf('overflow', overflow, OVERFLOW_STRATEGIES);
-    this.waiters = new WaitingLine<T>(scheduler);
     this.items = new Deque<T>(Math.min(capacity, 1024));
+    const items = this.items;
+    const dropped = this.droppedSubject;
+    this.admission = new Admission<T>(this.capacity, this.overflow, scheduler, {
+      held: () => items.length,
+      store: (item) => items.push(item),
+      canEvict: () => items.length > 0,
+      evictOldest: () => items.shift() as T,
+      dropped: (item) => dropped.next({ item, reason: 'overflow' }),
+      refused: () => undefined,
+    });
     this.depth$ = this.depthSubject.asObservable();
     this.dropped$ = this.droppedSubject.asObservable();
   }
@@ -142,7 +148,7 @@ export class BoundedQueue<T> {
 
   /** Offers waiting for room (only under `'block'`). */
   get waitingOffers(): number {
-    return this.waiters.length;
+    return this.admission.waiting;
   }
 
   /**
@@ -159,15 +165,8 @@ export class BoundedQueue<T> {
   offer(item: T, options?: OfferOptions): Promise<void> {
     if (this.isClosed) return Promise.reject(new QueueClosedError());
     if (this.tryOffer(item)) return RESOLVED;
-    switch (this.overflow) {
-      case 'reject':
-        return Promise.reject(new QueueFullError(this.capacity, this.items.length));
-      case 'drop-newest':
-        this.droppedSubject.next({ item, reason: 'overflow' });
-        return RESOLVED;
-      default:
-        return this.wait(item, options);
-    }
+    if (this.overflow !== 'block') return this.admission.overflowed(item, undefined, undefined);
+    return this.wait(item, options);
   }
 
   /**
@@ -182,19 +181,11 @@ export class BoundedQueue<T> {
    */
   tryOffer(item: T): boolean {
     if (this.isClosed) return false;
-    // Waiting offers came first: a newcomer may not overtake them.
-    if (this.items.length < this.capacity && this.waiters.length === 0) {
-      this.items.push(item);
-      this.depthSubject.next(this.items.length);
-      return true;
-    }
-    if (this.overflow === 'drop-oldest' && this.items.length > 0) {
-      const evicted = this.items.shift() as T;
-      this.items.push(item);
-      this.droppedSubject.next({ item: evicted, reason: 'overflow' });
-      return true;
-    }
-    return false;
+    const size = this.items.length;
+    if (!this.admission.tryAdmit(item)) return false;
+    // An eviction under 'drop-oldest' leaves the size as it was: no depth change to report.
+    if (this.items.length !== size) this.depthSubject.next(this.items.length);
+    return true;
   }
 
   /**
@@ -211,7 +202,7 @@ export class BoundedQueue<T> {
     assertInteger('max', max, 1);
     if (this.items.length === 0) return [];
     const batch = this.items.take(max);
-    this.admitWaiters();
+    this.admission.admitWaiting();
     this.depthSubject.next(this.items.length);
     this.completeIfDone();
     return batch;
@@ -230,7 +221,7 @@ export class BoundedQueue<T> {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    this.waiters.withdrawAll(() => new QueueClosedError());
+    this.admission.refuseWaiting(() => new QueueClosedError());
     this.completeIfDone();
   }
 
@@ -246,19 +237,7 @@ export class BoundedQueue<T> {
         ),
       );
     }
-    // The caller chose the abort reason; pass it through unchanged, as fetch does.
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return this.waiters.join(item, signal, timeoutMs);
-  }
-
-  /** Moves waiting offers into freed room, first come first served. */
-  private admitWaiters(): void {
-    while (this.waiters.length > 0 && this.items.length < this.capacity) {
-      const waiter = this.waiters.admitNext()!;
-      this.items.push(waiter.item);
-      waiter.resolve();
-    }
+    return this.admission.overflowed(item, signal, timeoutMs);
   }
 
   private completeIfDone(): void {

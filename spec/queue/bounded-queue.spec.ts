@@ -207,7 +207,8 @@ describe('BoundedQueue', () => {
       expect(await Promise.all(offers)).toEqual(Array(500).fill('timed out'));
       expect(queue.waitingOffers).toBe(0);
       // withdrawn waiters are compacted away, not kept until the next poll
-      const line = (queue as unknown as { waiters: { waiters: { length: number } } }).waiters;
+      const line = (queue as unknown as { admission: { waiters: { waiters: { length: number } } } }).admission
+        .waiters;
       expect(line.waiters.length).toBeLessThanOrEqual(64);
     });
   });

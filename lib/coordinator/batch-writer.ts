@@ -1,0 +1,343 @@
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { MAX_DELAY_MS } from '../internal/validate.js';
+import { WriteTimeoutError, isWriteTimeoutError } from '../errors/write-timeout-error.js';
+import type { CoordinatorClosedError } from '../errors/coordinator-closed-error.js';
+import type { RetryPolicyLike } from '../retry/retry-policy.js';
+import type { CircuitBreaker, CircuitPermit } from '../circuit-breaker/circuit-breaker.js';
+import type { DeadLetterReason } from '../dead-letter/dead-letter-record.js';
+import type { SinkFunction, WriteContext } from './sink.js';
+import type { CoordinatorErrorReport } from './coordinator-error-report.js';
+import type { CoordinatorCounters } from './coordinator-counters.js';
+
+/**
+ * @internal A batch held by a worker, from the moment it is taken until its outcome.
+ *
+ * @example
+ * ```ts
+ * const batch = writer.begin(items, scheduler.now());
+ * ```
+ */
+export interface Batch<T> {
+  readonly items: T[];
+  readonly takenAt: number;
+  attempts: number;
+  /** Written or dead-lettered; set once, by the writer or by `stop` giving up. */
+  settled: boolean;
+  /** The running attempt, so that `stop` can abort it. */
+  running: AttemptContext | null;
+  /** Ends this batch's waits on backoff and on the breaker; created on the first wait. */
+  waitController: AbortController | null;
+}
+
+/**
+ * @internal The context of one write attempt. Its signal is created on first read, so that a sink
+ * that never looks at it (a synchronous in-memory sink) costs no AbortController per batch;
+ * aborting before or after the read is the same for the sink.
+ *
+ * @example
+ * ```ts
+ * const context = new AttemptContext(1);
+ * context.abort(new WriteTimeoutError(30_000));
+ * ```
+ */
+export class AttemptContext implements WriteContext {
+  /** Called on abort while the writer waits for this attempt. */
+  onAbort: ((reason: unknown) => void) | null = null;
+  private controller: AbortController | null = null;
+  private aborted = false;
+  private reason: unknown = undefined;
+
+  constructor(readonly attempt: number) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === null) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.onAbort?.(reason);
+  }
+}
+
+/** A failed attempt (the error may be any value, `undefined` included). */
+class Failure {
+  constructor(readonly error: unknown) {}
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
+
+/**
+ * @internal How a {@link BatchWriter} is configured and what it reports to.
+ *
+ * @example
+ * ```ts
+ * const config: BatchWriterConfig<Row> = { id, write, scheduler, breaker, retryPolicy, writeTimeoutMs, counters, report, settled };
+ * ```
+ */
+export interface BatchWriterConfig<T> {
+  readonly id: string;
+  readonly write: SinkFunction<T>;
+  readonly scheduler: SchedulerLike;
+  readonly breaker: CircuitBreaker | null;
+  readonly retryPolicy: RetryPolicyLike;
+  readonly writeTimeoutMs: number;
+  /** Where failed attempts are counted (`writeErrors`). */
+  readonly counters: CoordinatorCounters;
+  /** A failure the coordinator survives: a failed attempt, a throwing classifier. */
+  readonly report: (report: CoordinatorErrorReport<T>) => void;
+  /** A batch's outcome: written (`reason` null) or to be dead-lettered with `reason` and `error`. */
+  readonly settled: (batch: Batch<T>, reason: DeadLetterReason | null, error: unknown) => void;
+}
+
+/**
+ * @internal Writes batches: one batch's attempts, each under the write timeout and a breaker
+ * permit, retried with backoff while the classifier says so; the outcome, written or dead-letter
+ * with a reason, goes to `settled` exactly once. Also holds every batch being written, so that
+ * `stop` can end their waits and give up on them.
+ *
+ * @example
+ * ```ts
+ * const writer = new BatchWriter<Row>(config);
+ * await writer.process(writer.begin(items, scheduler.now()));
+ * ```
+ */
+export class BatchWriter<T> {
+  /** No new retries: a failed attempt dead-letters its batch with reason `'shutdown'`. */
+  noRetries = false;
+
+  private readonly batches = new Set<Batch<T>>();
+  /** Set once stop ends the waits on backoff and on the breaker; the error they end with. */
+  private waitsEnded: CoordinatorClosedError | null = null;
+
+  constructor(private readonly config: BatchWriterConfig<T>) {}
+
+  /** Items in the batches held now. */
+  inFlight = 0;
+
+  /** Batches held now (taken and not settled). */
+  get held(): number {
+    return this.batches.size;
+  }
+
+  /** Starts holding `items` as a batch. */
+  begin(items: T[], now: number): Batch<T> {
+    const batch: Batch<T> = {
+      items,
+      takenAt: now,
+      attempts: 0,
+      settled: false,
+      running: null,
+      waitController: null,
+    };
+    this.batches.add(batch);
+    this.inFlight += items.length;
+    return batch;
+  }
+
+  /** Writes a batch to its outcome; never rejects. */
+  async process(batch: Batch<T>): Promise<void> {
+    try {
+      await this.writeWithRetries(batch);
+    } catch (error) {
+      // Only a hostile policy or breaker gets here; the worker survives and the batch is not lost.
+      if (!batch.settled) this.settle(batch, 'non_retryable', error);
+    }
+  }
+
+  /** Settles a batch, once: it is no longer held, and its outcome goes to `settled`. */
+  settle(batch: Batch<T>, reason: DeadLetterReason | null, error?: unknown): void {
+    if (batch.settled) return;
+    batch.settled = true;
+    this.batches.delete(batch);
+    this.inFlight -= batch.items.length;
+    this.config.settled(batch, reason, error);
+  }
+
+  /** Ends every wait on backoff or on the breaker, now and from now on. */
+  endWaits(reason: CoordinatorClosedError): void {
+    if (this.waitsEnded !== null) return;
+    this.waitsEnded = reason;
+    for (const batch of this.batches) batch.waitController?.abort(reason);
+  }
+
+  /** At stop's deadline: every held batch is settled as `'shutdown'` and its attempt aborted. */
+  giveUp(reason: CoordinatorClosedError): void {
+    this.noRetries = true;
+    this.endWaits(reason);
+    for (const batch of [...this.batches]) {
+      const running = batch.running;
+      this.settle(batch, 'shutdown', reason);
+      running?.abort(reason);
+    }
+  }
+
+  private async writeWithRetries(batch: Batch<T>): Promise<void> {
+    const { breaker, retryPolicy } = this.config;
+    let lastError: unknown = undefined;
+    for (;;) {
+      let permit: CircuitPermit | null = null;
+      if (breaker !== null) {
+        permit = breaker.tryAcquire();
+        if (permit === null) {
+          try {
+            permit = await breaker.acquire(this.waitSignal(batch));
+          } catch (reason) {
+            if (!batch.settled) this.settle(batch, 'shutdown', lastError ?? reason);
+            return;
+          }
+          if (batch.settled) {
+            breaker.release(permit);
+            return;
+          }
+        }
+      }
+      batch.attempts++;
+      const outcome = await this.attempt(batch);
+      if (batch.settled) {
+        // `stop` gave up on it meanwhile: the outcome says nothing about the sink.
+        if (permit !== null) breaker!.release(permit);
+        return;
+      }
+      if (outcome === undefined) {
+        if (permit !== null) breaker!.recordSuccess(permit);
+        this.settle(batch, null);
+        return;
+      }
+      const error = outcome.error;
+      lastError = error;
+      this.config.counters.writeErrors++;
+      this.config.report({
+        kind: 'write',
+        coordinatorId: this.config.id,
+        error,
+        attempt: batch.attempts,
+        size: batch.items.length,
+      });
+      if (!this.isRetryable(error)) {
+        // A bad batch, not a down sink: the breaker does not count it.
+        if (permit !== null) breaker!.release(permit);
+        this.settle(batch, 'non_retryable', error);
+        return;
+      }
+      if (permit !== null) breaker!.recordFailure(permit);
+      if (batch.settled) return;
+      if (batch.attempts >= retryPolicy.maxAttempts) {
+        this.settle(batch, 'retries_exhausted', error);
+        return;
+      }
+      if (this.noRetries) {
+        this.settle(batch, 'shutdown', error);
+        return;
+      }
+      const waited = await this.sleep(retryPolicy.backoffMs(batch.attempts), this.waitSignal(batch));
+      if (batch.settled) return;
+      if (!waited) {
+        this.settle(batch, 'shutdown', error);
+        return;
+      }
+    }
+  }
+
+  /**
+   * One write: `undefined` on success, a `Failure` otherwise. Never waits past the write timeout or
+   * an abort, even when the sink ignores its signal.
+   */
+  private attempt(batch: Batch<T>): Failure | undefined | Promise<Failure | undefined> {
+    const { write, scheduler, writeTimeoutMs } = this.config;
+    const context = new AttemptContext(batch.attempts);
+    batch.running = context;
+    let result: unknown;
+    try {
+      result = write(batch.items, context);
+    } catch (error) {
+      batch.running = null;
+      return new Failure(error);
+    }
+    if (!isPromiseLike(result)) {
+      batch.running = null;
+      return undefined;
+    }
+    const pending = result;
+    return new Promise<Failure | undefined>((resolve) => {
+      let done = false;
+      const settle = (value: Failure | undefined): void => {
+        if (done) return;
+        done = true;
+        timer.unsubscribe();
+        context.onAbort = null;
+        batch.running = null;
+        resolve(value);
+      };
+      context.onAbort = (reason) => settle(new Failure(reason));
+      const timer = scheduler.schedule(
+        () => context.abort(new WriteTimeoutError(writeTimeoutMs)),
+        writeTimeoutMs,
+      );
+      try {
+        pending.then(
+          () => settle(undefined),
+          (error: unknown) => settle(new Failure(error)),
+        );
+      } catch (error) {
+        settle(new Failure(error));
+      }
+    });
+  }
+
+  private isRetryable(error: unknown): boolean {
+    if (isWriteTimeoutError(error)) return true;
+    try {
+      return this.config.retryPolicy.isRetryable(error) === true;
+    } catch (classifierError) {
+      this.config.report({ kind: 'classifier', coordinatorId: this.config.id, error: classifierError });
+      return false;
+    }
+  }
+
+  /**
+   * The signal that ends a batch's waits (backoff, breaker) at stop. One controller per waiting
+   * batch rather than one shared signal, so that many workers waiting at once do not pile listeners
+   * onto a single AbortSignal (Node warns past 10).
+   */
+  private waitSignal(batch: Batch<T>): AbortSignal {
+    if (batch.waitController === null) {
+      batch.waitController = new AbortController();
+      if (this.waitsEnded !== null) batch.waitController.abort(this.waitsEnded);
+    }
+    return batch.waitController.signal;
+  }
+
+  /** Waits `ms` on the scheduler; resolves `false` at once when `signal` aborts. */
+  private sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      let timer: Subscription | undefined = undefined;
+      const onAbort = (): void => {
+        timer?.unsubscribe();
+        resolve(false);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      timer = this.config.scheduler.schedule(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(true);
+        },
+        // A custom policy may return anything: timers cannot wait longer than MAX_DELAY_MS.
+        ms > 0 ? Math.min(ms, MAX_DELAY_MS) : 0,
+      );
+    });
+  }
+}

@@ -1,0 +1,249 @@
+import { Subject, type Observable, type SchedulerLike } from 'rxjs';
+import type { BackpressureLevel } from '../levels/backpressure-level.js';
+import { nextLevel, type ResolvedWatermarks } from '../levels/watermarks.js';
+import {
+  clampUtilization,
+  createFeedbackEvent,
+  reasonForTransition,
+  type FeedbackEvent,
+  type FeedbackReason,
+} from '../feedback/feedback-event.js';
+import type { FeedbackBus } from '../feedback/feedback-bus.js';
+import type { CircuitState } from '../circuit-breaker/circuit-breaker.js';
+import { Multicast } from './multicast.js';
+
+/** A level change (or a change of its cause) waiting to be emitted. */
+interface PendingLevel {
+  readonly previousLevel: BackpressureLevel;
+  readonly level: BackpressureLevel;
+  readonly reason: FeedbackReason | null;
+  readonly queueSize: number;
+}
+
+/**
+ * @internal What a {@link PressureSignal} reads from its coordinator and publishes to.
+ *
+ * @example
+ * ```ts
+ * const config: PressureSignalConfig = { id, source, capacity, watermarks, scheduler, bus, depth, circuitState, stopped };
+ * ```
+ */
+export interface PressureSignalConfig {
+  readonly id: string;
+  readonly source: string;
+  readonly capacity: number;
+  readonly watermarks: ResolvedWatermarks;
+  readonly scheduler: SchedulerLike;
+  readonly bus: FeedbackBus | null;
+  /** Items held now: queued plus in flight. */
+  readonly depth: () => number;
+  /** The breaker's state now (`'closed'` without a breaker). */
+  readonly circuitState: () => CircuitState;
+  /** Whether the coordinator has stopped (a stopped coordinator's breaker holds nothing). */
+  readonly stopped: () => boolean;
+}
+
+/**
+ * @internal A coordinator's pressure, from depth to level to event to bus: the `depth$`, `level$`
+ * and `feedback$` emitters, and the breaker's hold on `'hard'`.
+ *
+ * The level tracking here is the imperative twin of `toBackpressureLevel`: the same `nextLevel`
+ * step with hysteresis over `depth / capacity`, fed one depth at a time instead of through `scan`,
+ * so that the hot path allocates nothing. While the breaker holds the level at `'hard'` the depth's
+ * own level goes on being tracked, and is what the level returns to. A property test checks that
+ * the two agree on random depth sequences with breaker events.
+ *
+ * @example
+ * ```ts
+ * const signal = new PressureSignal(config);
+ * signal.depthChanged(); // after every operation that may change the depth
+ * signal.level$.subscribe((level) => console.log(level));
+ * ```
+ */
+export class PressureSignal {
+  /** Items held: the current depth on subscribe, then every change, synchronously. */
+  readonly depth$: Observable<number>;
+  /** The level: the current one on subscribe, then every change, synchronously. */
+  readonly level$: Observable<BackpressureLevel>;
+  /** Hot: an event for every change of level or of its cause. */
+  readonly feedback$: Observable<FeedbackEvent>;
+
+  // `depthLevel` follows the depth (hysteresis included) even while the breaker holds the level at
+  // 'hard'. Changes are emitted through `pending`, in order; `reportedDepth` and `emittedLevel` are
+  // what subscribers have seen, given to new subscribers so that they never get a value ahead of
+  // the changes still to be emitted.
+  private depthSeen = 0;
+  private depthLevel: BackpressureLevel = 'ok';
+  private circuitHolding = false;
+  private reportedDepth = 0;
+  private emittedLevel: BackpressureLevel = 'ok';
+  private readonly pending: (number | PendingLevel)[] = [];
+  private emitting = false;
+
+  private readonly depthSubject = new Multicast<number>();
+  private readonly levelSubject = new Multicast<BackpressureLevel>();
+  private readonly feedbackSubject = new Subject<FeedbackEvent>();
+
+  constructor(private readonly config: PressureSignalConfig) {
+    this.depth$ = this.depthSubject.asObservable(() => this.reportedDepth);
+    this.level$ = this.levelSubject.asObservable(() => this.emittedLevel);
+    this.feedback$ = this.feedbackSubject.asObservable();
+  }
+
+  /** The depth's own level, or `'hard'` while the breaker holds it. */
+  get level(): BackpressureLevel {
+    return this.circuitHolding ? 'hard' : this.depthLevel;
+  }
+
+  /** Whether the breaker holds the level at `'hard'`. */
+  get holding(): boolean {
+    return this.circuitHolding;
+  }
+
+  /**
+   * Called after every operation that may change the depth. Hot path: a comparison, a `nextLevel`
+   * call and a few flag checks; nothing is allocated or emitted when nobody listens and the level
+   * stays the same.
+   */
+  depthChanged(): void {
+    const depth = this.config.depth();
+    if (depth === this.depthSeen) return;
+    this.depthSeen = depth;
+    const previous = this.circuitHolding ? 'hard' : this.depthLevel;
+    this.depthLevel = nextLevel(this.depthLevel, depth / this.config.capacity, this.config.watermarks);
+    const level = this.circuitHolding ? 'hard' : this.depthLevel;
+    const observed = this.depthSubject.observed;
+    if (this.emitting) {
+      // Re-entrant: queue behind the emission in progress.
+      if (observed) this.pending.push(depth);
+      if (level !== previous) {
+        this.pending.push(this.levelChange(previous, level, reasonForTransition(previous, level)));
+      }
+      return;
+    }
+    if (level === previous) {
+      this.reportedDepth = depth;
+      if (observed) this.emitDepth(depth);
+      return;
+    }
+    if (observed) this.pending.push(depth);
+    this.pending.push(this.levelChange(previous, level, reasonForTransition(previous, level)));
+    this.emitPending();
+  }
+
+  /**
+   * The breaker changed state. Opening holds the level at 'hard' (a re-open after a failed probe is
+   * the same cause and publishes nothing new); closing returns to the depth's own level. Both
+   * publish an event even when the level does not change: the cause did. Half-open keeps the hold
+   * only while something is held, which the probe will write; with nothing held no probe would ever
+   * run, and a producer paused on 'hard' would never submit one: the hold is released.
+   */
+  circuitChanged(state: CircuitState): void {
+    if (state === 'open') {
+      if (!this.circuitHolding) {
+        const previous = this.depthLevel;
+        this.circuitHolding = true;
+        this.pending.push(this.levelChange(previous, 'hard', 'circuit_open'));
+        this.emitPending();
+      }
+    } else if (state === 'closed') {
+      if (this.circuitHolding) this.releaseHold('circuit_closed');
+    } else {
+      this.releaseIdleHold();
+    }
+  }
+
+  /** Half-open with nothing held: nothing can probe the sink, so the level stops holding 'hard'. */
+  releaseIdleHold(): void {
+    if (
+      this.circuitHolding &&
+      this.config.depth() === 0 &&
+      this.config.circuitState() === 'half-open' &&
+      !this.config.stopped()
+    ) {
+      this.releaseHold('circuit_half_open');
+    }
+  }
+
+  /** Ends the breaker's hold: the level returns to the depth's own, with an event for the cause. */
+  releaseHold(reason: FeedbackReason): void {
+    this.circuitHolding = false;
+    this.pending.push(this.levelChange('hard', this.depthLevel, reason));
+    this.emitPending();
+  }
+
+  /** Completes the three streams (at stop). */
+  complete(): void {
+    this.depthSubject.complete();
+    this.levelSubject.complete();
+    this.feedbackSubject.complete();
+  }
+
+  /** Emits one depth change with nothing else pending (the common case), then whatever it caused. */
+  private emitDepth(depth: number): void {
+    this.emitting = true;
+    try {
+      this.depthSubject.next(depth);
+    } finally {
+      this.emitting = false;
+    }
+    if (this.pending.length > 0) this.emitPending();
+  }
+
+  private levelChange(
+    previousLevel: BackpressureLevel,
+    level: BackpressureLevel,
+    reason: FeedbackReason | null,
+  ): PendingLevel {
+    return { previousLevel, level, reason, queueSize: this.config.depth() };
+  }
+
+  /**
+   * Emits queued changes in the order they happened. A subscriber that submits from inside an
+   * emission (a re-entrant change) only queues its changes; they are emitted, each of them, once the
+   * current emission has reached every subscriber. So subscribers see every depth and level in
+   * order, and each event's `previousLevel` is the level of the event before.
+   */
+  private emitPending(): void {
+    if (this.emitting) return;
+    this.emitting = true;
+    const pending = this.pending;
+    try {
+      for (let i = 0; i < pending.length; i++) {
+        const change = pending[i]!;
+        if (typeof change === 'number') {
+          this.reportedDepth = change;
+          this.depthSubject.next(change);
+        } else {
+          this.emittedLevel = change.level;
+          if (change.level !== change.previousLevel) this.levelSubject.next(change.level);
+          this.publish(change);
+        }
+      }
+    } finally {
+      pending.length = 0;
+      this.emitting = false;
+      // Changes nobody observed while emitting were not queued; the depth now is what a new
+      // subscriber should get.
+      this.reportedDepth = this.config.depth();
+    }
+  }
+
+  private publish(change: PendingLevel): void {
+    const { bus, capacity } = this.config;
+    if (bus === null && !this.feedbackSubject.observed) return;
+    const event = createFeedbackEvent({
+      coordinatorId: this.config.id,
+      level: change.level,
+      previousLevel: change.previousLevel,
+      queueSize: change.queueSize,
+      capacity,
+      utilization: clampUtilization(change.queueSize / capacity),
+      reason: change.reason,
+      source: this.config.source,
+      ts: this.config.scheduler.now(),
+    });
+    this.feedbackSubject.next(event);
+    bus?.publish(event);
+  }
+}

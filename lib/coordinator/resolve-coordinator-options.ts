@@ -1,0 +1,220 @@
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { resolveWatermarks, type ResolvedWatermarks } from '../levels/watermarks.js';
+import { feedbackBus, type FeedbackBus } from '../feedback/feedback-bus.js';
+import { OVERFLOW_STRATEGIES, type OverflowStrategy } from '../queue/bounded-queue.js';
+import {
+  MAX_DELAY_MS,
+  assertDelay,
+  assertInteger,
+  assertNonEmptyString,
+  assertOneOf,
+  assertPositiveNumber,
+} from '../internal/validate.js';
+import { describeValue } from '../errors/backpressure-error.js';
+import { toRetryPolicy, type RetryPolicyLike } from '../retry/retry-policy.js';
+import { CircuitBreaker } from '../circuit-breaker/circuit-breaker.js';
+import type { DeadLetterQueue } from '../dead-letter/dead-letter-record.js';
+import { MemoryDeadLetterQueue } from '../dead-letter/memory-dead-letter-queue.js';
+import type { SinkFunction } from './sink.js';
+import type { SubmitOptions, WriteCoordinatorOptions } from './write-coordinator-options.js';
+import type { StopOptions } from './stop-report.js';
+
+/**
+ * @internal Every coordinator option, checked and with its default applied.
+ *
+ * @example
+ * ```ts
+ * const { capacity, workers } = resolveCoordinatorOptions({ sink });
+ * ```
+ */
+export interface ResolvedCoordinatorOptions<T> {
+  readonly write: SinkFunction<T>;
+  readonly id: string;
+  readonly capacity: number;
+  readonly workers: number;
+  /** `min(batchSize, capacity)`. */
+  readonly batchSize: number;
+  readonly flushIntervalMs: number;
+  readonly overflow: OverflowStrategy;
+  readonly watermarks: ResolvedWatermarks;
+  readonly writeTimeoutMs: number;
+  readonly retryPolicy: RetryPolicyLike;
+  /** The breaker, on the coordinator's scheduler, or `null` for none. */
+  readonly breaker: CircuitBreaker | null;
+  readonly deadLetterQueue: DeadLetterQueue<T>;
+  readonly bus: FeedbackBus | null;
+  readonly source: string;
+  readonly scheduler: SchedulerLike;
+}
+
+/**
+ * @internal Checks a coordinator's options and applies the defaults, all in one place.
+ *
+ * @throws TypeError or RangeError naming the bad option, the expected range and the value found.
+ * @example
+ * ```ts
+ * const resolved = resolveCoordinatorOptions({ sink, capacity: 1_000 });
+ * ```
+ */
+export function resolveCoordinatorOptions<T>(
+  options: WriteCoordinatorOptions<T>,
+): ResolvedCoordinatorOptions<T> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(
+      `WriteCoordinator options must be an object with a sink, found ${describeValue(options)}`,
+    );
+  }
+  const {
+    sink,
+    id = 'default',
+    capacity = 10_000,
+    workers = 4,
+    batchSize = 500,
+    flushIntervalMs = 250,
+    overflow = 'block',
+    watermarks,
+    writeTimeoutMs = 30_000,
+    retry,
+    circuitBreaker,
+    deadLetter,
+    bus,
+    source = 'coordinator',
+    scheduler = asyncScheduler,
+  } = options;
+  const write = toSinkFunction<T>(sink);
+  const checkedId = assertNonEmptyString('id', id);
+  const checkedCapacity = assertInteger('capacity', capacity, 1);
+  const checkedWorkers = assertInteger('workers', workers, 1);
+  const checkedBatchSize = Math.min(assertInteger('batchSize', batchSize, 1), checkedCapacity);
+  const checkedFlush = assertDelay('flushIntervalMs', flushIntervalMs, 0);
+  const checkedOverflow = assertOneOf('overflow', overflow, OVERFLOW_STRATEGIES);
+  const resolvedWatermarks = resolveWatermarks(watermarks);
+  assertPositiveNumber('writeTimeoutMs', writeTimeoutMs);
+  if (writeTimeoutMs > MAX_DELAY_MS) {
+    throw new RangeError(
+      `writeTimeoutMs must be a finite number within (0, ${MAX_DELAY_MS}], found ${String(writeTimeoutMs)}`,
+    );
+  }
+  const retryPolicy = toRetryPolicy(retry);
+  if (
+    typeof scheduler !== 'object' ||
+    scheduler === null ||
+    typeof scheduler.schedule !== 'function' ||
+    typeof scheduler.now !== 'function'
+  ) {
+    throw new TypeError(`scheduler must be an rxjs SchedulerLike, found ${describeValue(scheduler)}`);
+  }
+  let breaker: CircuitBreaker | null;
+  if (circuitBreaker === false) {
+    breaker = null;
+  } else if (
+    circuitBreaker === undefined ||
+    (typeof circuitBreaker === 'object' && circuitBreaker !== null)
+  ) {
+    breaker = new CircuitBreaker({ ...circuitBreaker, scheduler });
+  } else {
+    throw new TypeError(
+      `circuitBreaker must be an options object or false, found ${describeValue(circuitBreaker)}`,
+    );
+  }
+  let deadLetterQueue: DeadLetterQueue<T>;
+  if (deadLetter === undefined) {
+    deadLetterQueue = new MemoryDeadLetterQueue<T>();
+  } else if (
+    typeof deadLetter === 'object' &&
+    deadLetter !== null &&
+    typeof (deadLetter as Partial<DeadLetterQueue<T>>).put === 'function'
+  ) {
+    deadLetterQueue = deadLetter;
+  } else {
+    throw new TypeError(`deadLetter must be an object with a put method, found ${describeValue(deadLetter)}`);
+  }
+  let resolvedBus: FeedbackBus | null;
+  if (bus === undefined) {
+    resolvedBus = feedbackBus();
+  } else if (
+    bus === null ||
+    (typeof bus === 'object' && typeof (bus as Partial<FeedbackBus>).publish === 'function')
+  ) {
+    resolvedBus = bus;
+  } else {
+    throw new TypeError(`bus must be a FeedbackBus or null, found ${describeValue(bus)}`);
+  }
+  if (typeof source !== 'string')
+    throw new TypeError(`source must be a string, found ${describeValue(source)}`);
+  return {
+    write,
+    id: checkedId,
+    capacity: checkedCapacity,
+    workers: checkedWorkers,
+    batchSize: checkedBatchSize,
+    flushIntervalMs: checkedFlush,
+    overflow: checkedOverflow,
+    watermarks: resolvedWatermarks,
+    writeTimeoutMs,
+    retryPolicy,
+    breaker,
+    deadLetterQueue,
+    bus: resolvedBus,
+    source,
+    scheduler,
+  };
+}
+
+/**
+ * @internal Checks the options of `submit` and `submitMany`.
+ *
+ * @throws TypeError or RangeError naming the bad option.
+ * @example
+ * ```ts
+ * checkSubmitOptions({ timeoutMs: 1_000 });
+ * ```
+ */
+export function checkSubmitOptions(options: SubmitOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`submit options must be an object, found ${describeValue(options)}`);
+  }
+  const { signal, timeoutMs } = options;
+  if (timeoutMs !== undefined) assertDelay('timeoutMs', timeoutMs, 0);
+  if (
+    signal !== undefined &&
+    (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function')
+  ) {
+    throw new TypeError(`signal must be an AbortSignal, found ${describeValue(signal)}`);
+  }
+}
+
+/**
+ * @internal Checks the options of `stop` and applies their defaults.
+ *
+ * @throws TypeError or RangeError naming the bad option.
+ * @example
+ * ```ts
+ * const { drain, timeoutMs } = resolveStopOptions({ timeoutMs: 5_000 });
+ * ```
+ */
+export function resolveStopOptions(options: StopOptions): { drain: boolean; timeoutMs: number } {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`stop options must be an object, found ${describeValue(options)}`);
+  }
+  const { drain = true, timeoutMs = 10_000 } = options;
+  if (typeof drain !== 'boolean')
+    throw new TypeError(`drain must be a boolean, found ${describeValue(drain)}`);
+  assertDelay('timeoutMs', timeoutMs, 0);
+  return { drain, timeoutMs };
+}
+
+function toSinkFunction<T>(sink: unknown): SinkFunction<T> {
+  if (typeof sink === 'function') return sink as SinkFunction<T>;
+  if (
+    typeof sink === 'object' &&
+    sink !== null &&
+    typeof (sink as { write?: unknown }).write === 'function'
+  ) {
+    const target = sink as { write: SinkFunction<T> };
+    return (batch, context) => target.write(batch, context);
+  }
+  throw new TypeError(
+    `sink must be a function or an object with a write method, found ${describeValue(sink)}`,
+  );
+}

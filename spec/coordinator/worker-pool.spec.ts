@@ -1,0 +1,77 @@
+import { WorkerPool } from '../../lib/coordinator/worker-pool.js';
+
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function setup(size: number) {
+  const work: number[] = [];
+  const done: number[] = [];
+  let finished = false;
+  let active = 0;
+  let peak = 0;
+  const gates: (() => void)[] = [];
+  const pool = new WorkerPool<number>(size, {
+    take: () => work.shift() ?? null,
+    process: async (n) => {
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise<void>((resolve) => gates.push(resolve));
+      active--;
+      done.push(n);
+    },
+    finished: () => finished,
+  });
+  return {
+    pool,
+    work,
+    done,
+    gates,
+    peak: () => peak,
+    finish: () => {
+      finished = true;
+    },
+  };
+}
+
+describe('WorkerPool', () => {
+  it('runs at most `size` pieces of work at once and takes more as each finishes', async () => {
+    const { pool, work, done, gates, peak } = setup(2);
+    work.push(1, 2, 3);
+    pool.start();
+    await settle();
+    expect(gates).toHaveLength(2);
+    gates.shift()!();
+    await settle();
+    expect(done).toEqual([1]);
+    expect(gates).toHaveLength(2);
+    gates.splice(0).forEach((open) => open());
+    await settle();
+    expect(done.sort()).toEqual([1, 2, 3]);
+    expect(peak()).toBe(2);
+  });
+
+  it('sleeps without polling and consumes again when woken', async () => {
+    const { pool, work, gates } = setup(1);
+    pool.start();
+    await settle();
+    expect(pool.idleWorkers).toBe(1);
+    work.push(7);
+    await settle();
+    expect(gates).toHaveLength(0); // not woken: nothing taken
+    pool.wakeOne();
+    await settle();
+    expect(gates).toHaveLength(1);
+  });
+
+  it('is started once, and ends workers that find nothing to do once finished', async () => {
+    const { pool, finish } = setup(3);
+    pool.start();
+    pool.start();
+    await settle();
+    expect(pool.idleWorkers).toBe(3);
+    finish();
+    pool.wakeAll();
+    await settle();
+    expect(pool.idleWorkers).toBe(0);
+    expect(pool.running).toBe(true);
+  });
+});
