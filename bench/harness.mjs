@@ -125,7 +125,7 @@ export function formatScenario(id, result) {
 /** The targets table, as markdown lines. */
 export function formatTargets(targets) {
   return [
-    '## Targets (issue 6)',
+    '## Targets',
     '',
     table(
       ['scenario', 'target', 'measured', 'met'],

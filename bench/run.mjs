@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only=throughput,feedback,levels,latency,memory,loop,fleet]`: runs the
+// `npm run bench [-- --quick] [-- --only=feeds,feeds-als,bursts,sqlite,feedback,levels,latency,memory,loop,step,fleet]`: runs the
 // scenarios against their peers, prints markdown tables with ratios, and writes
 // bench/results/latest.json (a quick or partial run writes bench/results/quick.json, not committed).
 // Needs the ESM build (`npm run bench` builds first). Each scenario runs in a fresh Node process
@@ -13,7 +13,10 @@ import { formatScenario, formatTargets } from './harness.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const SCENARIOS = [
-  ['throughput', './scenarios/throughput.mjs'],
+  ['feeds', './scenarios/feeds.mjs'],
+  ['feeds-als', './scenarios/feeds-als.mjs'],
+  ['bursts', './scenarios/burst-scaling.mjs'],
+  ['sqlite', './scenarios/sqlite.mjs'],
   ['feedback', './scenarios/feedback-overhead.mjs'],
   ['levels', './scenarios/level-derivation.mjs'],
   ['latency', './scenarios/transition-latency.mjs'],
@@ -43,9 +46,10 @@ async function runChild(id, out) {
   const [, path] = SCENARIOS.find(([name]) => name === id);
   const scenario = await import(path);
   const lib = await import(entry);
+  const libNode = await import(join(dirname(entry), 'node', 'index.js'));
   let result;
   try {
-    result = await scenario.run({ lib, quick, log: (line) => console.log(line) });
+    result = await scenario.run({ lib, libNode, quick, log: (line) => console.log(line) });
   } catch (error) {
     result = { error: String(error?.stack ?? error) };
   }
@@ -94,7 +98,7 @@ async function runAll() {
     readFileSync(join(root, 'node_modules', 'rxjs', 'package.json'), 'utf8'),
   ).version;
   const peers = Object.fromEntries(
-    ['p-queue', 'fastq', 'tinybench'].map((name) => [
+    ['p-queue', 'fastq', 'tinybench', 'better-sqlite3'].map((name) => [
       name,
       JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version,
     ]),
@@ -105,7 +109,7 @@ async function runAll() {
   );
   console.log(
     `\n${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}; ` +
-      `rxjs ${rxjsVersion}, p-queue ${peers['p-queue']}, fastq ${peers.fastq}, tinybench ${peers.tinybench}`,
+      `rxjs ${rxjsVersion}, p-queue ${peers['p-queue']}, fastq ${peers.fastq}, tinybench ${peers.tinybench}, better-sqlite3 ${peers['better-sqlite3']}`,
   );
   console.log(`started ${new Date().toISOString()}`);
 

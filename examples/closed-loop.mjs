@@ -3,7 +3,7 @@
 //   node examples/closed-loop.mjs
 // It runs the same producer twice, paced and unpaced, and prints what each run cost.
 import { interval, lastValueFrom, mergeMap, range, take } from 'rxjs';
-import { WriteCoordinator, isQueueFullError, levelOf, throttleByLevel } from '../dist/esm/index.js';
+import { WriteCoordinator, isQueueFullError, levelOf, submitTo, throttleByLevel } from '../dist/esm/index.js';
 
 const SINK_MS_PER_ITEM = 1; // the "database" writes 1 000 items a second
 const CAPACITY = 200;
@@ -52,13 +52,13 @@ async function run(paced) {
   await lastValueFrom(
     producer$.pipe(
       pacing,
-      // Submit as values come out (mergeMap calls submit at once; concatMap would be too late).
-      mergeMap((item) =>
-        coordinator.submit(item).catch((error) => {
+      // Submit as values come out, O(1) a value (concatMap would submit too late, a microtask after).
+      submitTo(coordinator, {
+        onRefused: (_item, error) => {
           if (isQueueFullError(error)) rejected++;
           else throw error;
-        }),
-      ),
+        },
+      }),
     ),
     { defaultValue: undefined },
   );

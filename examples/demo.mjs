@@ -6,7 +6,13 @@
 // Options (environment variables, all optional): DEMO_TICKS (default 12000), DEMO_TICK_RATE
 // (ticks a second, default 8000), DEMO_STORE_RATE (rows a second, default 4000).
 import { interval, lastValueFrom, map, mergeMap, range, take } from 'rxjs';
-import { MemoryDeadLetterQueue, WriteCoordinator, feedbackBus, pauseWhile } from '../dist/esm/index.js';
+import {
+  MemoryDeadLetterQueue,
+  WriteCoordinator,
+  feedbackBus,
+  pauseWhile,
+  submitTo,
+} from '../dist/esm/index.js';
 
 const TICKS = positiveInteger('DEMO_TICKS', 12_000);
 const TICK_RATE = positiveInteger('DEMO_TICK_RATE', 8_000);
@@ -76,7 +82,7 @@ await lastValueFrom(
     mergeMap((burst) => range(burst * perBurst, Math.min(perBurst, TICKS - burst * perBurst))),
     map((seq) => ({ seq, symbol: 'ACME', price: 100 + Math.sin(seq / 50) })),
     pauseWhile(coordinator.level$.pipe(map((level) => level === 'hard'))),
-    mergeMap((tick) => coordinator.submit(tick).catch(() => refused++)),
+    submitTo(coordinator, { onRefused: () => refused++ }),
   ),
   { defaultValue: undefined },
 );

@@ -62,6 +62,9 @@ export {
 
 // --- coordinator ---
 export { WriteCoordinator } from './coordinator/write-coordinator.js';
+export { submitTo, type SubmitToOptions } from './coordinator/submit-to.js';
+export { toWritableStream } from './coordinator/to-writable-stream.js';
+export type { CoordinatorStreamOptions } from './coordinator/coordinator-stream-options.js';
 export type { Sink, SinkFunction, WriteContext } from './coordinator/sink.js';
 export type { SubmitOptions, WriteCoordinatorOptions } from './coordinator/write-coordinator-options.js';
 export type { CoordinatorHealth, CoordinatorState } from './coordinator/coordinator-health.js';

@@ -67,12 +67,14 @@ describe('public API', () => {
       'publishFeedback',
       'reasonForTransition',
       'resolveWatermarks',
+      'submitTo',
       'throttleByLevel',
       'toBackpressureLevel',
       'toErrorSummary',
       'toFeedbackEvents',
       'toRetryPolicy',
       'toWire',
+      'toWritableStream',
       'worstLevel',
     ]);
   });
@@ -107,6 +109,7 @@ describe('public API', () => {
       'coordinatorOptionsFromEnv',
       'createFeedbackReceiver',
       'serveFeedbackEvents',
+      'toNodeWritable',
     ]);
   });
 

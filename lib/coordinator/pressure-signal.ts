@@ -76,6 +76,10 @@ export class PressureSignal {
   // the changes still to be emitted.
   private depthSeen = 0;
   private depthLevel: BackpressureLevel = 'ok';
+  // The depths `[bandLow, bandHigh)` over which `nextLevel` keeps `depthLevel` as it is: inside
+  // the band (nearly every item) the level step is skipped, and a depth change costs a comparison.
+  private bandLow = 0;
+  private bandHigh = 0;
   private circuitHolding = false;
   private reportedDepth = 0;
   private emittedLevel: BackpressureLevel = 'ok';
@@ -102,6 +106,7 @@ export class PressureSignal {
     this.depth$ = this.depthSubject.asObservable(() => this.reportedDepth);
     this.level$ = this.levelSubject.asObservable(() => this.emittedLevel);
     this.feedback$ = this.feedbackSubject.asObservable();
+    this.rebuildBand();
   }
 
   /** The depth's own level, or `'hard'` while the breaker holds it. */
@@ -128,15 +133,29 @@ export class PressureSignal {
     const depth = this.config.depth();
     if (depth === this.depthSeen) return;
     this.depthSeen = depth;
+    const observed = this.depthSubject.observed;
+    if (depth >= this.bandLow && depth < this.bandHigh) {
+      // The level stays: only the depth is news.
+      if (this.emitting) {
+        if (observed) this.pending.push(depth);
+        return;
+      }
+      this.reportedDepth = depth;
+      if (observed) this.emitDepth(depth);
+      return;
+    }
     const previous = this.circuitHolding ? 'hard' : this.depthLevel;
     const utilization = depth / this.config.capacity;
-    this.depthLevel =
+    const depthLevel =
       this.dwell === null
         ? nextLevel(this.depthLevel, utilization, this.config.watermarks)
         : this.dwell.update(utilization);
+    if (depthLevel !== this.depthLevel) {
+      this.depthLevel = depthLevel;
+      this.rebuildBand();
+    }
     const level = this.circuitHolding ? 'hard' : this.depthLevel;
     if (level !== previous) this.levelClock.enter(level);
-    const observed = this.depthSubject.observed;
     if (this.emitting) {
       // Re-entrant: queue behind the emission in progress.
       if (observed) this.pending.push(depth);
@@ -153,6 +172,40 @@ export class PressureSignal {
     if (observed) this.pending.push(depth);
     this.pending.push(this.levelChange(previous, level, reasonForTransition(previous, level)));
     this.emitPending();
+  }
+
+  /** The band of depths over which the depth's own level stays `depthLevel` (see `nextLevel`). */
+  private rebuildBand(): void {
+    if (this.dwell !== null) {
+      // With a minimum dwell time the level depends on time as well as depth, and LevelDwell must
+      // see every depth (it re-checks the latest one when a dwell ends): no shortcut band.
+      this.bandLow = 0;
+      this.bandHigh = 0;
+      return;
+    }
+    const { soft, hard, softExit, hardExit } = this.config.watermarks;
+    switch (this.depthLevel) {
+      case 'ok':
+        this.bandLow = 0;
+        this.bandHigh = this.firstDepthAtOrAbove(soft);
+        break;
+      case 'soft':
+        this.bandLow = this.firstDepthAtOrAbove(softExit);
+        this.bandHigh = this.firstDepthAtOrAbove(hard);
+        break;
+      default:
+        this.bandLow = this.firstDepthAtOrAbove(hardExit);
+        this.bandHigh = Number.POSITIVE_INFINITY;
+    }
+  }
+
+  /** The smallest depth whose utilization (`depth / capacity`, as `nextLevel` sees it) is `>= fraction`. */
+  private firstDepthAtOrAbove(fraction: number): number {
+    const capacity = this.config.capacity;
+    let depth = Math.max(0, Math.ceil(fraction * capacity));
+    while (depth > 0 && (depth - 1) / capacity >= fraction) depth--;
+    while (depth / capacity < fraction) depth++;
+    return depth;
   }
 
   /**

@@ -27,7 +27,7 @@ export class WaitingLine<T> {
   constructor(
     private readonly scheduler: SchedulerLike,
     /** Runs once for every wait that ends without admission, before its promise rejects. */
-    private readonly onWithdrawn: () => void = () => undefined,
+    private readonly onWithdrawn: (waiter: Waiter<T>) => void = () => undefined,
   ) {}
 
   /** Waits still pending. */
@@ -81,7 +81,7 @@ export class WaitingLine<T> {
   private withdraw(waiter: Waiter<T>, error: unknown): void {
     if (waiter.settled) return;
     this.end(waiter);
-    this.onWithdrawn();
+    this.onWithdrawn(waiter);
     waiter.reject(error);
     if (this.waiters.length > 2 * this.waiting + 64) this.waiters.retain((w) => !w.settled);
   }

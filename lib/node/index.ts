@@ -14,6 +14,9 @@ export {
   type CoordinatorEnvReadOptions,
 } from './coordinator-options-from-env.js';
 
+// --- streams ---
+export { toNodeWritable } from './to-node-writable.js';
+
 // --- webhook receiver and server-sent events ---
 export {
   createFeedbackReceiver,

@@ -43,7 +43,7 @@ export interface PacedIntervalPeriods {
  * @example
  * ```ts
  * pacedInterval(levelOf(feedback$, 'orders'), { ok: 1_000, soft: 5_000, hard: 'pause' })
- *   .pipe(exhaustMap(() => fetchNewOrders()), mergeMap((orders) => coordinator.submitMany(orders)))
+ *   .pipe(exhaustMap(() => fetchNewOrders()), concatMap((orders) => coordinator.submitMany(orders)))
  *   .subscribe();
  * ```
  */

@@ -84,7 +84,7 @@ export interface RateControllerOptions {
  * ```ts
  * const controller = new RateController({ rate: 1_000, burst: 100 });
  * controller.follow(coordinator.level$);                 // ok 1000/s, soft 500/s, hard 1/s
- * ticks$.pipe(pace(controller), mergeMap((t) => coordinator.submit(t))).subscribe();
+ * ticks$.pipe(pace(controller), submitTo(coordinator)).subscribe();
  * controller.rate$.subscribe((rate) => console.log('rate now', rate));
  * ```
  */

@@ -1,10 +1,14 @@
-import type { SchedulerLike } from 'rxjs';
+import type { SchedulerLike, Subscription } from 'rxjs';
 import { WaitingLine } from '../internal/waiting-line.js';
 import { QueueFullError } from '../errors/queue-full-error.js';
 import type { OverflowStrategy } from './bounded-queue.js';
 
 /** Shared by every admission that needs no waiting: no promise is allocated per item. */
 export const RESOLVED: Promise<void> = Promise.resolve();
+
+/** Marks a place in the line taken by a `ready` call, which brings no item. */
+const READY = Symbol('ready');
+type Entry<T> = T | typeof READY;
 
 /**
  * @internal What an {@link Admission} admits into: a `BoundedQueue`'s items, a coordinator's batch
@@ -35,6 +39,11 @@ export interface AdmissionTarget<T> {
   dropped(item: T, newcomer: boolean): void;
   /** An offer was refused: full under `'reject'`, aborted, timed out, or withdrawn by `refuseWaiting`. */
   refused(): void;
+  /**
+   * Room held for resolved `ready` calls was given back because their callers did not claim it
+   * by the scheduler's next tick: the owner should `admitWaiting()` and announce the depth.
+   */
+  roomReleased?(): void;
 }
 
 /**
@@ -50,15 +59,23 @@ export interface AdmissionTarget<T> {
  * ```
  */
 export class Admission<T> {
-  private readonly waiters: WaitingLine<T>;
+  private readonly waiters: WaitingLine<Entry<T>>;
+  // Room held for `ready` calls resolved after waiting, until their caller claims it (`claim`) or
+  // the scheduler's next tick: without it an offer blocked behind them in the line could take the
+  // room between the resolution and the caller's continuation.
+  private reserved = 0;
+  private reservedTimer: Subscription | null = null;
 
   constructor(
     readonly capacity: number,
     readonly overflow: OverflowStrategy,
-    scheduler: SchedulerLike,
+    private readonly scheduler: SchedulerLike,
     private readonly target: AdmissionTarget<T>,
   ) {
-    this.waiters = new WaitingLine<T>(scheduler, () => target.refused());
+    // A withdrawn `ready` held no item: nothing was refused.
+    this.waiters = new WaitingLine<Entry<T>>(scheduler, (waiter) => {
+      if (waiter.item !== READY) target.refused();
+    });
   }
 
   /** Offers waiting for room. */
@@ -73,7 +90,7 @@ export class Admission<T> {
    */
   tryAdmit(item: T): boolean {
     const target = this.target;
-    if (target.held() < this.capacity && this.waiters.length === 0) {
+    if (target.held() + this.reserved < this.capacity && this.waiters.length === 0) {
       target.store(item);
       return true;
     }
@@ -84,6 +101,44 @@ export class Admission<T> {
       return true;
     }
     return false;
+  }
+
+  /**
+   * `tryAdmit`, or else the room held for a resolved {@link ready}: the caller of `trySubmit` after
+   * `await ready()` was told it could come in.
+   */
+  claim(item: T): boolean {
+    if (this.tryAdmit(item)) return true;
+    if (this.reserved > 0 && this.target.held() < this.capacity) {
+      this.reserved--;
+      this.target.store(item);
+      return true;
+    }
+    return false;
+  }
+
+  /** Whether the overflow strategy refuses or waits (rather than drops) when full. */
+  get refusesWhenFull(): boolean {
+    return this.overflow === 'block' || this.overflow === 'reject';
+  }
+
+  /**
+   * Resolves once `claim` would admit an item: at once if it would now, otherwise in arrival order
+   * with waiting offers, holding the room it was resolved for (see `claim`). Under a drop strategy
+   * an item is always taken: at once. Rejects with the signal's reason on abort and with
+   * `QueueTimeoutError` after `timeoutMs`, counting nothing.
+   */
+  ready(signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<void> {
+    if (
+      !this.refusesWhenFull ||
+      (this.target.held() + this.reserved < this.capacity && this.waiters.length === 0)
+    ) {
+      return RESOLVED;
+    }
+    // The caller chose the abort reason; pass it through unchanged, as fetch does.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return this.waiters.join(READY, signal, timeoutMs);
   }
 
   /** After `tryAdmit` said no: applies the overflow strategy. */
@@ -107,19 +162,35 @@ export class Admission<T> {
     return this.tryAdmit(item) ? RESOLVED : this.overflowed(item, signal, timeoutMs);
   }
 
-  /** Moves waiting offers into freed room, first come first served. */
+  /** Moves waiting offers into freed room and resolves waiting `ready` calls, in arrival order. */
   admitWaiting(): void {
     const target = this.target;
-    while (this.waiters.length > 0 && target.held() < this.capacity) {
+    while (this.waiters.length > 0 && target.held() + this.reserved < this.capacity) {
       const waiter = this.waiters.admitNext()!;
-      target.store(waiter.item);
+      if (waiter.item === READY) {
+        this.reserved++;
+        this.reservedTimer ??= this.scheduler.schedule(() => this.releaseReserved(), 0);
+      } else {
+        target.store(waiter.item);
+      }
       waiter.resolve();
     }
   }
 
-  /** Refuses every waiting offer, each rejecting with `error()`. */
+  /** Refuses every waiting offer (and `ready` call), each rejecting with `error()`; holds no room. */
   refuseWaiting(error: () => unknown): void {
     this.waiters.withdrawAll(error);
+    this.reservedTimer?.unsubscribe();
+    this.reservedTimer = null;
+    this.reserved = 0;
+  }
+
+  /** Room held for resolved `ready` calls whose callers did not come back goes to the next in line. */
+  private releaseReserved(): void {
+    this.reservedTimer = null;
+    if (this.reserved === 0) return;
+    this.reserved = 0;
+    this.target.roomReleased?.();
   }
 
   private refuse(error: unknown): Promise<void> {

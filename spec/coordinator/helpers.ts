@@ -1,5 +1,6 @@
 import { asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
-import type { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
+import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
+import type { WriteCoordinatorOptions } from '../../lib/coordinator/write-coordinator-options.js';
 import type { WriteContext } from '../../lib/coordinator/sink.js';
 
 export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -100,4 +101,39 @@ export function spyScheduler() {
     },
   };
   return { scheduler, delays, live };
+}
+
+/**
+ * A coordinator whose sink holds every batch until `release()` lets one through (a release before
+ * the batch arrives counts too); records what it wrote, in order.
+ */
+export function gatedCoordinator<T>(
+  options: Partial<WriteCoordinatorOptions<T>>,
+  registry: WriteCoordinator<unknown>[],
+) {
+  const written: T[] = [];
+  let permits = 0;
+  const waiting: (() => void)[] = [];
+  const coordinator = new WriteCoordinator<T>({
+    bus: null,
+    capacity: 2,
+    batchSize: 2,
+    workers: 1,
+    flushIntervalMs: 0,
+    circuitBreaker: false,
+    sink: async (batch) => {
+      if (permits > 0) permits--;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      written.push(...batch);
+    },
+    ...options,
+  });
+  registry.push(coordinator as WriteCoordinator<unknown>);
+  coordinator.start();
+  const release = () => {
+    const next = waiting.shift();
+    if (next !== undefined) next();
+    else permits++;
+  };
+  return { coordinator, written, release };
 }

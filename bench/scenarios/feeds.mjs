@@ -1,0 +1,122 @@
+// Scenario 1: 1 000 000 items fed the ways users feed them, against the peers they would pick.
+// Run plain (this file) and inside an enabled AsyncLocalStorage (feeds-als.mjs), each in its own
+// process, so that the async hooks of one do not slow the other.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { runFastq, runPQueue } from '../peers.mjs';
+import {
+  runAwaitedSubmit,
+  runIdiomaticWritable,
+  runNodeWritableAdapter,
+  runSubmitMany,
+  runSubmitTo,
+  runTrySubmit,
+  runWhatwgWritable,
+  runWritableStreamAdapter,
+} from '../feeds.mjs';
+import { fmtInt, fmtMs, fmtRatio, interleave, median } from '../harness.mjs';
+
+export const id = 'feeds';
+export const title = '1. Feeds: 1 000 000 items into a bounded writer of 10 000, plain';
+
+export const WRITABLE = 'Node Writable (writev, drain)';
+
+export function variants(lib, libNode, n) {
+  return [
+    { name: 'trySubmit + ready', run: () => runTrySubmit(lib, n), ours: true },
+    {
+      name: 'trySubmit + ready, level$ subscribed',
+      run: () => runTrySubmit(lib, n, { levelSubscriber: true }),
+      ours: true,
+    },
+    { name: 'awaited submit', run: () => runAwaitedSubmit(lib, n), ours: true },
+    { name: 'submitMany(500)', run: () => runSubmitMany(lib, n), ours: true },
+    { name: 'submitTo after pauseWhile', run: () => runSubmitTo(lib, n), ours: true },
+    { name: 'pipeline into toNodeWritable', run: () => runNodeWritableAdapter(lib, libNode, n), ours: true },
+    { name: 'pipeTo into toWritableStream', run: () => runWritableStreamAdapter(lib, n), ours: true },
+    { name: WRITABLE, run: () => runIdiomaticWritable(n) },
+    { name: 'WHATWG WritableStream (CountQueuingStrategy)', run: () => runWhatwgWritable(n) },
+    { name: 'p-queue', run: () => runPQueue(n) },
+    { name: 'fastq (promise)', run: () => runFastq(n) },
+  ];
+}
+
+export async function run(context) {
+  return runFeeds(context, { als: false });
+}
+
+export async function runFeeds({ lib, libNode, quick }, { als }) {
+  const n = quick ? 200_000 : 1_000_000;
+  const warmup = 1;
+  const rounds = 3;
+  const list = variants(lib, libNode, n);
+  const storage = als ? new AsyncLocalStorage() : null;
+  let request = 0;
+  const samples = await interleave(
+    list,
+    rounds,
+    (v) =>
+      // As an APM agent does: every run inside its own enabled store.
+      storage ? storage.run({ request: ++request }, () => v.run()) : v.run(),
+    { warmup },
+  );
+  const writable = samples.get(WRITABLE);
+  // this / Node Writable, as a rate: the median over rounds of (Writable's time / this time) in the
+  // same round, so that a round slowed by a neighbour counts once.
+  const vsWritable = (name) => median(samples.get(name).map((ms, i) => writable[i] / ms));
+  const paired = (a, b) => median(samples.get(a).map((ms, i) => samples.get(b)[i] / ms));
+  const rows = [];
+  const data = { n, rounds, als, variants: {} };
+  for (const v of list) {
+    const ms = samples.get(v.name);
+    const perRound = ms.map((m, i) => writable[i] / m);
+    data.variants[v.name] = { medianMs: median(ms), samplesMs: ms, vsWritable: vsWritable(v.name), perRound };
+    rows.push([
+      v.ours ? `**${v.name}**` : v.name,
+      fmtMs(median(ms)),
+      `${((median(ms) * 1e6) / n).toFixed(0)} ns`,
+      fmtRatio(vsWritable(v.name)),
+      `${fmtRatio(Math.min(...perRound))} – ${fmtRatio(Math.max(...perRound))}`,
+    ]);
+  }
+  const where = als ? 'under AsyncLocalStorage' : 'plain';
+  const tryVsWritable = vsWritable('trySubmit + ready');
+  const submitVsPQueue = paired('awaited submit', 'p-queue');
+  const submitVsWritable = vsWritable('awaited submit');
+  const targets = [
+    {
+      text: `trySubmit + ready >= 1.0x Node Writable (${where})`,
+      measured: fmtRatio(tryVsWritable),
+      pass: tryVsWritable >= 1,
+    },
+    als
+      ? {
+          text: 'awaited submit >= 0.5x Node Writable (under AsyncLocalStorage)',
+          measured: fmtRatio(submitVsWritable),
+          pass: submitVsWritable >= 0.5,
+        }
+      : {
+          text: 'awaited submit >= 10x p-queue (plain)',
+          measured: fmtRatio(submitVsPQueue),
+          pass: submitVsPQueue >= 10,
+        },
+  ];
+  if (als) {
+    const pq = paired('awaited submit', 'p-queue');
+    targets.push({
+      text: 'awaited submit >= 10x p-queue (under AsyncLocalStorage)',
+      measured: fmtRatio(pq),
+      pass: pq >= 10,
+    });
+  }
+  return {
+    note:
+      `${fmtInt(n)} items per run, ${rounds} interleaved rounds after ${warmup} warm-up round; ${als ? 'every run inside `AsyncLocalStorage.run` (async hooks enabled in this process)' : 'no async context tracking'}. ` +
+      'Coordinator: capacity 10 000, batches of 500, 4 workers, `bus: null`, a counting sink, then `stop({ drain: true })`. ' +
+      "_vs Node Writable_ is the median over rounds of (the Writable's time / this time) in the same round: above 1 this is faster.",
+    tables: [
+      { headers: ['variant', 'median time', 'per item', 'vs Node Writable', 'range (per round)'], rows },
+    ],
+    data,
+    targets,
+  };
+}
