@@ -72,6 +72,10 @@ export type { StopOptions, StopReport } from './coordinator/stop-report.js';
 export type { WriteRecord } from './coordinator/write-record.js';
 export type { CoordinatorErrorReport } from './coordinator/coordinator-error-report.js';
 export { CoordinatorClosedError, isCoordinatorClosedError } from './errors/coordinator-closed-error.js';
+export {
+  DuplicateCoordinatorIdError,
+  isDuplicateCoordinatorIdError,
+} from './errors/duplicate-coordinator-id-error.js';
 export { WriteTimeoutError, isWriteTimeoutError } from './errors/write-timeout-error.js';
 export { defaultIsRetryable } from './retry/is-retryable.js';
 export { RetryPolicy, toRetryPolicy, type RetryOptions, type RetryPolicyLike } from './retry/retry-policy.js';

@@ -5,7 +5,7 @@
 // every other entry, and each entry that needs one fails naming it. They are installed afterwards
 // for the entries that use them.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -155,6 +155,77 @@ try {
       else console.log(`${specifier}: bundles for the browser (${code.length} bytes, no node: module)`);
     } catch (error) {
       fail(`${specifier} does not bundle for the browser: ${error.message}`);
+    }
+  }
+
+  // The declarations must compile in a strict consumer without @types/node (a browser or Angular
+  // app): lib ES2022 alone or with DOM, skipLibCheck false, types []. Errors inside rxjs's own
+  // typings (which need DOM or Node timers) are rxjs's; errors in this package's files fail.
+  const typesApp = join(work, 'types-app');
+  mkdirSync(typesApp);
+  writeFileSync(
+    join(typesApp, 'package.json'),
+    JSON.stringify({ name: 'types-app', private: true, type: 'module' }),
+  );
+  execFileSync('npm', ['install', '--silent', '--no-audit', '--no-fund', 'typescript@~5.9.3'], {
+    cwd: typesApp,
+  });
+  const compilers = [
+    ['TypeScript 5.9', join(typesApp, 'node_modules/typescript/bin/tsc')],
+    ['TypeScript 6.0', join(root, 'node_modules/typescript/bin/tsc')],
+  ];
+  const consumer = (
+    dom,
+  ) => `import { WriteCoordinator, feedbackBus, type WriteContext } from 'rxjs-backpressure';
+import { createTestScheduler } from 'rxjs-backpressure/testing';
+${dom ? "import { HttpFeedbackBroadcaster } from 'rxjs-backpressure/webhook';\n" : ''}
+declare const db: { insert(rows: readonly number[], options: { signal: WriteContext['signal'] }): Promise<number> };
+const coordinator = new WriteCoordinator<number>({ sink: (batch, { signal }) => db.insert(batch, { signal }) });
+void coordinator.submit(1);
+feedbackBus().subscribe((event) => void event.level);
+void createTestScheduler;
+${dom ? "void new HttpFeedbackBroadcaster({ url: 'https://example.test/feedback' });\nfetch('/x', { signal: new AbortController().signal }).catch(() => undefined);\n" : ''}
+export {};
+`;
+  for (const lib of [['ES2022'], ['ES2022', 'DOM']]) {
+    const dir = join(typesApp, lib.join('-').toLowerCase());
+    mkdirSync(dir);
+    const dom = lib.includes('DOM');
+    writeFileSync(join(dir, 'consumer.ts'), consumer(dom));
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          lib,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          skipLibCheck: false,
+          types: [],
+          noEmit: true,
+        },
+        files: ['consumer.ts'],
+      }),
+    );
+    // Resolve the package and rxjs from the app where the tarball is installed.
+    cpSync(join(app, 'node_modules'), join(dir, 'node_modules'), { recursive: true });
+    for (const [name, tsc] of compilers) {
+      let output = '';
+      try {
+        execFileSync('node', [tsc, '-p', 'tsconfig.json', '--pretty', 'false'], { cwd: dir, stdio: 'pipe' });
+      } catch (error) {
+        output = `${error.stdout ?? ''}${error.stderr ?? ''}`;
+      }
+      const ours = output
+        .split('\n')
+        .filter((line) => line.includes('rxjs-backpressure/') || line.startsWith('consumer.ts'));
+      if (ours.length > 0)
+        fail(`${name}, lib ${lib.join('+')}: this package's types do not compile:\n${ours.join('\n')}`);
+      else
+        console.log(
+          `${name}, lib ${lib.join('+')}, strict, skipLibCheck false, types []: no error in this package's declarations`,
+        );
     }
   }
 } finally {

@@ -7,6 +7,7 @@ import {
 } from 'rxjs';
 import { BackpressureError, describeValue } from '../errors/backpressure-error.js';
 import { assertDelay, assertInteger } from '../internal/validate.js';
+import type { AbortSignalLike } from '../internal/platform-types.js';
 
 /**
  * The states of a {@link CircuitBreaker}: `'closed'` lets every write through, `'open'` lets none
@@ -197,7 +198,7 @@ export class CircuitBreaker {
    * const permit = await breaker.acquire(AbortSignal.timeout(10_000));
    * ```
    */
-  acquire(signal?: AbortSignal): Promise<CircuitPermit> {
+  acquire(signal?: AbortSignalLike): Promise<CircuitPermit> {
     // The caller chose the abort and dispose reasons; pass them through unchanged, as fetch does.
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     if (signal?.aborted) return Promise.reject(signal.reason);

@@ -261,7 +261,9 @@ export class BatchWriter<T> {
     batch.running = context;
     let result: unknown;
     try {
-      result = write(batch.items, context);
+      // The sink gets its own copy: counting and dead-lettering rely on the coordinator's record of
+      // the batch, whatever a sink does to the array it was handed (`length = 0`, `splice`, `push`).
+      result = write(batch.items.slice(), context);
     } catch (error) {
       batch.running = null;
       return new Failure(error);

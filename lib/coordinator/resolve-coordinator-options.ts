@@ -18,6 +18,7 @@ import { MemoryDeadLetterQueue } from '../dead-letter/memory-dead-letter-queue.j
 import type { SinkFunction } from './sink.js';
 import type { SubmitOptions, WriteCoordinatorOptions } from './write-coordinator-options.js';
 import type { StopOptions } from './stop-report.js';
+import { reserveDefaultId } from './coordinator-ids.js';
 
 /**
  * @internal Every coordinator option, checked and with its default applied.
@@ -45,6 +46,9 @@ export interface ResolvedCoordinatorOptions<T> {
   readonly bus: FeedbackBus | null;
   readonly source: string;
   readonly scheduler: SchedulerLike;
+  readonly autoStart: boolean;
+  /** Whether `id` is a default id reserved on the bus (freed at stop). */
+  readonly reservedId: boolean;
 }
 
 /**
@@ -66,9 +70,9 @@ export function resolveCoordinatorOptions<T>(
   }
   const {
     sink,
-    id = 'default',
+    id,
     capacity = 10_000,
-    workers = 4,
+    workers,
     batchSize = 500,
     flushIntervalMs = 250,
     overflow = 'block',
@@ -80,11 +84,15 @@ export function resolveCoordinatorOptions<T>(
     bus,
     source = 'coordinator',
     scheduler = asyncScheduler,
+    autoStart = true,
   } = options;
   const write = toSinkFunction<T>(sink);
-  const checkedId = assertNonEmptyString('id', id);
+  if (id !== undefined) assertNonEmptyString('id', id);
   const checkedCapacity = assertInteger('capacity', capacity, 1);
-  const checkedWorkers = assertInteger('workers', workers, 1);
+  // Each worker is a pending promise and a closure: more than can ever hold a batch is waste.
+  const maxWorkers = Math.min(checkedCapacity, 1024);
+  const checkedWorkers =
+    workers === undefined ? Math.min(4, maxWorkers) : assertInteger('workers', workers, 1, maxWorkers);
   const checkedBatchSize = Math.min(assertInteger('batchSize', batchSize, 1), checkedCapacity);
   const checkedFlush = assertDelay('flushIntervalMs', flushIntervalMs, 0);
   const checkedOverflow = assertOneOf('overflow', overflow, OVERFLOW_STRATEGIES);
@@ -142,6 +150,11 @@ export function resolveCoordinatorOptions<T>(
   }
   if (typeof source !== 'string')
     throw new TypeError(`source must be a string, found ${describeValue(source)}`);
+  if (typeof autoStart !== 'boolean') {
+    throw new TypeError(`autoStart must be a boolean, found ${describeValue(autoStart)}`);
+  }
+  // Last, once every check passed: a reserved id is only freed by stop.
+  const checkedId = id ?? reserveDefaultId(resolvedBus);
   return {
     write,
     id: checkedId,
@@ -158,6 +171,8 @@ export function resolveCoordinatorOptions<T>(
     bus: resolvedBus,
     source,
     scheduler,
+    autoStart,
+    reservedId: id === undefined,
   };
 }
 

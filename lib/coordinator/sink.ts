@@ -1,3 +1,5 @@
+import type { AbortSignalLike } from '../internal/platform-types.js';
+
 /**
  * What a sink gets with each batch: a signal that aborts when the write exceeds `writeTimeoutMs` or
  * when `stop` gives up on it, and the attempt number (1 for the first try).
@@ -12,21 +14,23 @@
  */
 export interface WriteContext {
   /** Aborted on write timeout (reason `WriteTimeoutError`) and on stop (reason `CoordinatorClosedError`). */
-  readonly signal: AbortSignal;
+  readonly signal: AbortSignalLike;
   /** 1 for the first attempt, then 2, 3, ... */
   readonly attempt: number;
 }
 
 /**
  * A sink as a plain function. It resolves (or returns) when the batch is stored and rejects (or
- * throws) when it is not. Honour `signal` or be idempotent: delivery is at least once.
+ * throws) when it is not; what it returns or resolves to is ignored, so a driver's insert can be
+ * returned as is. Honour `signal` or be idempotent: delivery is at least once. The batch is the
+ * sink's own copy: changing it changes nothing for the coordinator.
  *
  * @example
  * ```ts
  * const sink: SinkFunction<Row> = (batch, { signal }) => db.insert(batch, { signal });
  * ```
  */
-export type SinkFunction<T> = (batch: readonly T[], context: WriteContext) => Promise<void> | void;
+export type SinkFunction<T> = (batch: readonly T[], context: WriteContext) => unknown;
 
 /**
  * Where a coordinator writes its batches: a database table, a file, a remote API.
@@ -41,6 +45,6 @@ export type SinkFunction<T> = (batch: readonly T[], context: WriteContext) => Pr
  * ```
  */
 export interface Sink<T> {
-  /** Stores a batch; see {@link SinkFunction}. */
-  write(batch: readonly T[], context: WriteContext): Promise<void> | void;
+  /** Stores a batch; see {@link SinkFunction}. Its result is ignored. */
+  write(batch: readonly T[], context: WriteContext): unknown;
 }

@@ -23,17 +23,24 @@ export interface StopOptions {
 }
 
 /**
- * What `stop` reports once the coordinator has stopped.
+ * What `stop` reports once the coordinator has stopped: what happened during the stop, and the
+ * totals over the coordinator's life. `drained: true` with `writtenDuringStop: 0` means nothing
+ * was held when `stop` was called.
  *
  * @example
  * ```ts
- * const { drained, written, deadLettered, durationMs } = await coordinator.stop();
+ * const { drained, writtenDuringStop, written, deadLettered, durationMs } = await coordinator.stop();
+ * log.info(`${writtenDuringStop} items written while stopping, ${written} in total`);
  * if (!drained) log.warn({ deadLettered }, `stopped after ${durationMs} ms without draining`);
  * ```
  */
 export interface StopReport {
   /** `true` when nothing had to be dead-lettered for the shutdown (reason `'shutdown'`). */
   readonly drained: boolean;
+  /** Items written during the stop (the drain): held when `stop` was called, or admitted from waits. */
+  readonly writtenDuringStop: number;
+  /** Items dead-lettered during the stop (every reason; `'shutdown'` for what the stop gave up on). */
+  readonly deadLetteredDuringStop: number;
   /** Items written over the coordinator's life. */
   readonly written: number;
   /** Items dead-lettered over the coordinator's life (every reason). */

@@ -6,6 +6,7 @@ import type { CircuitBreakerOptions } from '../circuit-breaker/circuit-breaker.j
 import type { DeadLetterQueue } from '../dead-letter/dead-letter-record.js';
 import type { FeedbackBus } from '../feedback/feedback-bus.js';
 import type { Sink, SinkFunction } from './sink.js';
+import type { AbortSignalLike } from '../internal/platform-types.js';
 
 /**
  * Options of a `WriteCoordinator`. Only `sink` is required; the defaults are those of the Python
@@ -26,11 +27,18 @@ import type { Sink, SinkFunction } from './sink.js';
 export interface WriteCoordinatorOptions<T> {
   /** Where batches are written: an object with `write(batch, context)` or a function. Required. */
   readonly sink: Sink<T> | SinkFunction<T>;
-  /** Names the coordinator in events, records and errors. A non-empty string. @default 'default' */
+  /**
+   * Names the coordinator in events, records and errors. A non-empty string. Two started
+   * coordinators may not share an id on one bus (`start` throws `DuplicateCoordinatorIdError`).
+   * @default 'default', or 'default-2', 'default-3', ... when that is taken on the bus
+   */
   readonly id?: string;
   /** Most items held at once, queued plus in flight. An integer `>= 1`. @default 10000 */
   readonly capacity?: number;
-  /** Concurrent writers. One keeps order; several may finish out of order. An integer `>= 1`. @default 4 */
+  /**
+   * Concurrent writers. One keeps order; several may finish out of order. An integer from 1 to
+   * `min(capacity, 1024)`. @default 4 (capped at capacity)
+   */
   readonly workers?: number;
   /** Most items per batch (capped at `capacity`). An integer `>= 1`. @default 500 */
   readonly batchSize?: number;
@@ -66,6 +74,11 @@ export interface WriteCoordinatorOptions<T> {
   /** The `source` field of feedback events. @default 'coordinator' */
   readonly source?: string;
   /**
+   * Whether the first `submit` starts an idle coordinator, as p-queue does. With `false`, items
+   * are accepted (up to capacity) and written once `start()` is called. @default true
+   */
+  readonly autoStart?: boolean;
+  /**
    * Clock and timers for the flush interval, backoff waits, write timeouts, the breaker and `stop`'s
    * timeout. @default asyncScheduler
    */
@@ -83,7 +96,7 @@ export interface WriteCoordinatorOptions<T> {
  */
 export interface SubmitOptions {
   /** Aborting it withdraws a waiting submit, which rejects with the signal's reason. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignalLike;
   /**
    * Longest wait for room in ms, then the submit rejects with `QueueTimeoutError`. A finite number
    * within `[0, 2147483647]` (`MAX_DELAY_MS`). @default unlimited

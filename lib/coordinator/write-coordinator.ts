@@ -3,6 +3,7 @@ import type { BackpressureLevel } from '../levels/backpressure-level.js';
 import type { ResolvedWatermarks } from '../levels/watermarks.js';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import type { Dropped, OverflowStrategy } from '../queue/bounded-queue.js';
+import type { FeedbackBus } from '../feedback/feedback-bus.js';
 import { Admission, RESOLVED } from '../queue/admission.js';
 import { describeValue } from '../errors/backpressure-error.js';
 import { CoordinatorClosedError, isCoordinatorClosedError } from '../errors/coordinator-closed-error.js';
@@ -32,6 +33,8 @@ import { WorkerPool } from './worker-pool.js';
 import { BatchWriter, type Batch } from './batch-writer.js';
 import { DeadLetterOutbox } from './dead-letter-outbox.js';
 import { PressureSignal } from './pressure-signal.js';
+import { claimCoordinatorId, releaseCoordinatorId } from './coordinator-ids.js';
+import type { AsyncDisposableLike } from '../internal/platform-types.js';
 
 // The lifecycle as small integers: `state >= STOPPING` is the hot-path check in `submit`.
 const IDLE = 0;
@@ -65,7 +68,8 @@ const STATE_NAMES: readonly CoordinatorState[] = ['idle', 'running', 'stopping',
  * const report = await coordinator.stop(); // { drained, written, deadLettered, durationMs }
  * ```
  */
-export class WriteCoordinator<T> implements AsyncDisposable {
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class WriteCoordinator<T> {
   /** Names the coordinator in events, records and errors. */
   readonly id: string;
   /** Most items held at once, queued plus in flight. */
@@ -88,6 +92,8 @@ export class WriteCoordinator<T> implements AsyncDisposable {
   readonly deadLetterQueue: DeadLetterQueue<T>;
   /** The `source` field of feedback events. */
   readonly source: string;
+  /** Whether the first `submit` starts an idle coordinator. */
+  readonly autoStart: boolean;
 
   /**
    * Items held (queued plus in flight): the current depth on subscribe, then every change,
@@ -139,6 +145,9 @@ export class WriteCoordinator<T> implements AsyncDisposable {
   private stateCode = IDLE;
   private stopPromise: Promise<StopReport> | null = null;
   private drainResolve: (() => void) | null = null;
+  private readonly bus: FeedbackBus | null;
+  private readonly reservedId: boolean;
+  private claimedId = false;
 
   /**
    * @throws TypeError or RangeError naming the bad option, the expected range and the value found.
@@ -157,6 +166,9 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     this.retryPolicy = resolved.retryPolicy;
     this.deadLetterQueue = resolved.deadLetterQueue;
     this.source = resolved.source;
+    this.autoStart = resolved.autoStart;
+    this.bus = resolved.bus;
+    this.reservedId = resolved.reservedId;
     this.scheduler = scheduler;
     this.breaker = breaker;
     const counters = (this.counters = new CoordinatorCounters(id));
@@ -261,6 +273,9 @@ export class WriteCoordinator<T> implements AsyncDisposable {
         `Coordinator '${this.id}' cannot start: expected a coordinator that was never stopped, found one that was ${this.state}.`,
       );
     }
+    // Two live coordinators with one id on one bus would overwrite each other's level there.
+    if (this.bus !== null) claimCoordinatorId(this.bus, this.id);
+    this.claimedId = this.bus !== null;
     this.stateCode = RUNNING;
     this.pool.start();
   }
@@ -280,7 +295,15 @@ export class WriteCoordinator<T> implements AsyncDisposable {
    * ```
    */
   submit(item: T, options?: SubmitOptions): Promise<void> {
-    if (options !== undefined) checkSubmitOptions(options);
+    if (options !== undefined) {
+      try {
+        checkSubmitOptions(options);
+      } catch (error) {
+        // An option check's TypeError / RangeError: async methods reject, never throw.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        return Promise.reject(error);
+      }
+    }
     return this.offer(item, options);
   }
 
@@ -319,7 +342,13 @@ export class WriteCoordinator<T> implements AsyncDisposable {
         accepted++;
       }
     } catch (error) {
-      if (isQueueFullError(error) || isQueueTimeoutError(error) || isCoordinatorClosedError(error)) {
+      if (isCoordinatorClosedError(error)) {
+        // Waits refused at stop share one error (refusing them stays O(1) each): this call gets its own.
+        const own = new CoordinatorClosedError(error.coordinatorId, error.message);
+        own.accepted = accepted;
+        throw own;
+      }
+      if (isQueueFullError(error) || isQueueTimeoutError(error)) {
         (error as { accepted?: number }).accepted = accepted;
       }
       throw error;
@@ -382,7 +411,16 @@ export class WriteCoordinator<T> implements AsyncDisposable {
 
   /** `submit` after its options were checked. */
   private offer(item: T, options: SubmitOptions | undefined): Promise<void> {
-    if (this.stateCode >= STOPPING) return this.refuse(new CoordinatorClosedError(this.id));
+    if (this.stateCode !== RUNNING) {
+      if (this.stateCode >= STOPPING) return this.refuse(new CoordinatorClosedError(this.id));
+      if (this.autoStart) {
+        try {
+          this.start();
+        } catch (error) {
+          return this.refuse(error as Error);
+        }
+      }
+    }
     if (this.admission.tryAdmit(item)) {
       this.signal.depthChanged();
       return RESOLVED;
@@ -438,29 +476,19 @@ export class WriteCoordinator<T> implements AsyncDisposable {
    */
   stop(options: StopOptions = {}): Promise<StopReport> {
     if (this.stopPromise !== null) return this.stopPromise;
-    const { drain, timeoutMs } = resolveStopOptions(options);
+    let drain: boolean, timeoutMs: number;
+    try {
+      ({ drain, timeoutMs } = resolveStopOptions(options));
+    } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject(error);
+    }
     this.stopPromise = this.runStop(drain, timeoutMs);
     return this.stopPromise;
   }
 
-  /**
-   * `stop({ drain: true })`, for `await using`.
-   *
-   * @example
-   * ```ts
-   * {
-   *   await using coordinator = new WriteCoordinator({ sink });
-   *   coordinator.start();
-   *   await coordinator.submitMany(rows);
-   * } // drained and stopped here
-   * ```
-   */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop({ drain: true });
-  }
-
   /** Counts a refused submit and returns its rejection. */
-  private refuse(error: CoordinatorClosedError): Promise<void> {
+  private refuse(error: Error): Promise<void> {
     this.counters.countRefused();
     return Promise.reject(error);
   }
@@ -517,8 +545,11 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     const wasIdle = this.stateCode === IDLE;
     this.stateCode = STOPPING;
     const closed = new CoordinatorClosedError(this.id);
-    // A new error for each: a submitMany refused here sets its own `accepted` on it.
-    this.admission.refuseWaiting(() => new CoordinatorClosedError(this.id));
+    const writtenBefore = this.counters.written;
+    const deadLetteredBefore = this.counters.deadLettered;
+    // One error for every waiter, so that refusing 100 000 of them keeps stop's deadline (building
+    // an error captures a stack); submitMany gives its call its own copy with `accepted`.
+    this.admission.refuseWaiting(() => closed);
     if (drain) {
       this.queue.flushAll = true;
       if (wasIdle && this.queue.length > 0) this.pool.start();
@@ -554,6 +585,8 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     this.finalize(closed);
     return {
       drained: this.counters.shutdownDeadLettered === 0,
+      writtenDuringStop: this.counters.written - writtenBefore,
+      deadLetteredDuringStop: this.counters.deadLettered - deadLetteredBefore,
       written: this.counters.written,
       deadLettered: this.counters.deadLettered,
       durationMs: this.scheduler.now() - startedAt,
@@ -569,9 +602,31 @@ export class WriteCoordinator<T> implements AsyncDisposable {
     // The disposed breaker holds nothing back any more: the level returns to the depth's own (0 held).
     if (this.signal.holding) this.signal.releaseHold('circuit_closed');
     this.pool.wakeAll();
+    // The id is free again, and the bus no longer reports a level for a coordinator that is gone.
+    if (this.claimedId || this.reservedId) {
+      releaseCoordinatorId(this.bus, this.id, this.claimedId, this.reservedId);
+    }
+    // A bus of one's own may be any object with `publish`: `forget` is optional there.
+    (this.bus as { forget?: (coordinatorId: string) => void } | null)?.forget?.(this.id);
     this.signal.complete();
     this.errorsSubject.complete();
     this.counters.complete();
     this.droppedSubject.complete();
   }
+}
+
+// `stop({ drain: true })` for `await using`. Declared through this interface, not in the class, so
+// that the declarations need no `AsyncDisposable` or `Symbol.asyncDispose` where the consumer's lib
+// has none; defined where the runtime has `Symbol.asyncDispose`.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars
+export interface WriteCoordinator<T> extends AsyncDisposableLike {}
+
+if (typeof Symbol.asyncDispose === 'symbol') {
+  Object.defineProperty(WriteCoordinator.prototype, Symbol.asyncDispose, {
+    configurable: true,
+    writable: true,
+    value: async function (this: WriteCoordinator<unknown>): Promise<void> {
+      await this.stop({ drain: true });
+    },
+  });
 }

@@ -1,6 +1,9 @@
 import { Observable, Subject, Subscription } from 'rxjs';
 import { FeedbackListenerError } from '../errors/feedback-listener-error.js';
+import { FeedbackFormatError, isFeedbackFormatError } from '../errors/feedback-format-error.js';
+import { CAMEL_NAMES, validateFeedbackEvent } from './feedback-event.js';
 import { assertFunction } from '../internal/validate.js';
+import { describeValue } from '../errors/backpressure-error.js';
 import type { FeedbackEvent } from './feedback-event.js';
 
 /**
@@ -20,7 +23,8 @@ export type FeedbackListener = (event: FeedbackEvent) => void | PromiseLike<void
  * webhooks. Several coordinators may share one bus; events carry their `coordinatorId`.
  *
  * `publish` calls every listener synchronously, in subscription order, and never throws: a listener
- * that throws or rejects is reported on `errors$` and affects no one else. Async listeners are not
+ * that throws or rejects is reported on `errors$` and affects no one else, and a malformed event is
+ * reported there (as a `FeedbackFormatError`) and delivered to no one. Async listeners are not
  * awaited, so a slow listener never delays the publisher (and so never a `submit`).
  *
  * @example
@@ -34,13 +38,16 @@ export type FeedbackListener = (event: FeedbackEvent) => void | PromiseLike<void
 export class FeedbackBus {
   /** Hot stream of every published event; no replay (use {@link latest} for the current state). */
   readonly feedback$: Observable<FeedbackEvent>;
-  /** Failures of listeners (throws and rejections), isolated from everything else. */
-  readonly errors$: Observable<FeedbackListenerError>;
+  /**
+   * Failures of listeners (throws and rejections), isolated from everything else, and malformed
+   * events given to `publish` (`FeedbackFormatError`), which were not delivered.
+   */
+  readonly errors$: Observable<FeedbackListenerError | FeedbackFormatError>;
 
   // Copy-on-write, so that a listener unsubscribing during publish cannot skip another one.
   private listeners: readonly FeedbackListener[] = [];
   private readonly latestByCoordinator = new Map<string, FeedbackEvent>();
-  private readonly errorsSubject = new Subject<FeedbackListenerError>();
+  private readonly errorsSubject = new Subject<FeedbackListenerError | FeedbackFormatError>();
 
   constructor() {
     this.errors$ = this.errorsSubject.asObservable();
@@ -57,7 +64,9 @@ export class FeedbackBus {
   }
 
   /**
-   * Delivers `event` to every listener, synchronously. Never throws.
+   * Delivers `event` to every listener, synchronously. Never throws: an `event` that is not a valid
+   * {@link FeedbackEvent} (`null`, a missing or wrong field) is reported on `errors$` as a
+   * `FeedbackFormatError` and delivered to no one.
    *
    * @example
    * ```ts
@@ -66,6 +75,19 @@ export class FeedbackBus {
    * ```
    */
   publish(event: FeedbackEvent): void {
+    try {
+      if (typeof event !== 'object' || event === null) {
+        throw new FeedbackFormatError('', `expected a feedback event object, found ${describeValue(event)}`);
+      }
+      validateFeedbackEvent(event, CAMEL_NAMES);
+    } catch (error) {
+      this.emitError(
+        isFeedbackFormatError(error)
+          ? error
+          : new FeedbackFormatError('', `expected a feedback event: ${String(error)}`),
+      );
+      return;
+    }
     this.latestByCoordinator.set(event.coordinatorId, event);
     const listeners = this.listeners;
     for (let i = 0; i < listeners.length; i++) {
@@ -109,6 +131,20 @@ export class FeedbackBus {
     return this.latestByCoordinator.get(coordinatorId);
   }
 
+  /**
+   * Forgets the last event of `coordinatorId` (a coordinator does this when it stops, so that
+   * `latest` and `latestAll` no longer report a level for it).
+   *
+   * @example
+   * ```ts
+   * bus.forget('orders');
+   * bus.latest('orders'); // undefined
+   * ```
+   */
+  forget(coordinatorId: string): void {
+    this.latestByCoordinator.delete(coordinatorId);
+  }
+
   /** The coordinators this bus has seen events from, with their last event each. */
   latestAll(): ReadonlyMap<string, FeedbackEvent> {
     return this.latestByCoordinator;
@@ -133,19 +169,27 @@ export class FeedbackBus {
   }
 
   private report(event: FeedbackEvent, cause: unknown, async: boolean): void {
+    this.emitError(new FeedbackListenerError(event, cause, async));
+  }
+
+  private emitError(error: FeedbackListenerError | FeedbackFormatError): void {
     try {
-      this.errorsSubject.next(new FeedbackListenerError(event, cause, async));
+      this.errorsSubject.next(error);
     } catch {
       // An errors$ subscriber that throws is reported by RxJS itself; never let it reach publish.
     }
   }
 }
 
-let defaultBus: FeedbackBus | undefined;
+// On a global registry symbol rather than in a module variable, so that the ESM and the CommonJS
+// copy of the library loaded in one process (an `import` here, a `require` in a dependency) share
+// one default bus.
+const DEFAULT_BUS = Symbol.for('rxjs-backpressure.default-feedback-bus');
 
 /**
  * The process-wide default bus, created on first use. Coordinators publish here unless given
- * another bus (or `null`).
+ * another bus (or `null`). It is one bus per process (per JavaScript realm), even when both the ESM
+ * and the CommonJS build of this library are loaded.
  *
  * @example
  * ```ts
@@ -153,5 +197,6 @@ let defaultBus: FeedbackBus | undefined;
  * ```
  */
 export function feedbackBus(): FeedbackBus {
-  return (defaultBus ??= new FeedbackBus());
+  const global = globalThis as unknown as Record<symbol, FeedbackBus | undefined>;
+  return (global[DEFAULT_BUS] ??= new FeedbackBus());
 }

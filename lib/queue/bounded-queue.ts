@@ -1,5 +1,6 @@
 import { BehaviorSubject, Subject, type Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
 import { Deque } from '../internal/deque.js';
+import type { AbortSignalLike } from '../internal/platform-types.js';
 import { Admission, RESOLVED } from './admission.js';
 import { MAX_DELAY_MS, assertInteger, assertOneOf } from '../internal/validate.js';
 import { QueueClosedError } from '../errors/queue-closed-error.js';
@@ -76,7 +77,7 @@ export interface BoundedQueueOptions {
  */
 export interface OfferOptions {
   /** Aborting it withdraws a waiting offer, which rejects with the signal's reason. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignalLike;
   /** Longest wait for room, in ms, before rejecting with `QueueTimeoutError`. @default unlimited */
   readonly timeoutMs?: number;
 }

@@ -10,6 +10,7 @@ const live: WriteCoordinator<unknown>[] = [];
 function make<T>(options: WriteCoordinatorOptions<T>): WriteCoordinator<T> {
   const coordinator = new WriteCoordinator<T>({
     bus: null,
+    autoStart: false,
     flushIntervalMs: 0,
     batchSize: 1,
     retry: { maxAttempts: 100, initialBackoffMs: 5, maxBackoffMs: 5, jitter: false },

@@ -7,7 +7,7 @@ import { range, waitFor } from './helpers.js';
 
 const live: WriteCoordinator<unknown>[] = [];
 function make<T>(options: WriteCoordinatorOptions<T>): WriteCoordinator<T> {
-  const coordinator = new WriteCoordinator<T>({ bus: null, ...options });
+  const coordinator = new WriteCoordinator<T>({ bus: null, autoStart: false, ...options });
   live.push(coordinator as WriteCoordinator<unknown>);
   return coordinator;
 }

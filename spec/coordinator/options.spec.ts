@@ -57,7 +57,7 @@ describe('WriteCoordinator options', () => {
     ['capacity 0', { capacity: 0 }, RangeError, 'capacity must be an integer >= 1, found 0'],
     ['fractional capacity', { capacity: 2.5 }, RangeError, 'capacity must be an integer >= 1, found 2.5'],
     ['capacity as string', { capacity: '10' }, TypeError, 'capacity must be an integer, found string "10"'],
-    ['workers 0', { workers: 0 }, RangeError, 'workers must be an integer >= 1, found 0'],
+    ['workers 0', { workers: 0 }, RangeError, 'workers must be an integer within [1, 1024], found 0'],
     ['batchSize -1', { batchSize: -1 }, RangeError, 'batchSize must be an integer >= 1, found -1'],
     [
       'negative flush',
@@ -156,20 +156,35 @@ describe('WriteCoordinator options', () => {
     );
   });
 
-  it('validates submit options at once', async () => {
+  it('rejects (never throws) for bad submit and stop options', async () => {
     const coordinator = new WriteCoordinator<number>({ sink, bus: null });
-    expect(() => coordinator.submit(1, { timeoutMs: -1 })).toThrow(RangeError);
-    expect(() => coordinator.submit(1, { timeoutMs: -1 })).toThrow(
-      'timeoutMs must be a finite number within [0, 2147483647], found -1',
+    let pending: Promise<void> | undefined;
+    expect(() => (pending = coordinator.submit(1, { timeoutMs: -1 }))).not.toThrow();
+    await expect(pending).rejects.toThrow(
+      new RangeError('timeoutMs must be a finite number within [0, 2147483647], found -1'),
     );
-    expect(() => coordinator.submit(1, { timeoutMs: 2 ** 31 })).toThrow(
+    await expect(coordinator.submit(1, { timeoutMs: 2 ** 31 })).rejects.toThrow(
       'timeoutMs must be a finite number within [0, 2147483647], found 2147483648',
     );
     await expect(coordinator.submitMany([1], { timeoutMs: 2 ** 31 })).rejects.toThrow(RangeError);
-    expect(() => coordinator.submit(1, { signal: 'x' as unknown as AbortSignal })).toThrow(
-      'signal must be an AbortSignal, found string "x"',
+    await expect(coordinator.submit(1, { signal: 'x' as unknown as AbortSignal })).rejects.toThrow(
+      new TypeError('signal must be an AbortSignal, found string "x"'),
     );
+    let stopping: Promise<unknown> | undefined;
+    expect(() => (stopping = coordinator.stop({ timeoutMs: -5 }))).not.toThrow();
+    await expect(stopping).rejects.toThrow(RangeError);
     expect(coordinator.health().submitted).toBe(0);
+  });
+
+  it('bounds workers from 1 to min(capacity, 1024), and caps the default at capacity', () => {
+    expect(build({ workers: 1_000_000 })).toThrow(
+      new RangeError('workers must be an integer within [1, 1024], found 1000000'),
+    );
+    expect(build({ capacity: 3, workers: 4 })).toThrow(
+      new RangeError('workers must be an integer within [1, 3], found 4'),
+    );
+    expect(build({ capacity: 2 })().workers).toBe(2);
+    expect(build({ workers: 1024 })().workers).toBe(1024);
   });
 
   it('rejects submitMany of something not iterable', async () => {

@@ -10,7 +10,7 @@ import { RecordingSink, delay, expectBalanced, range, waitFor, abortableDelay } 
 
 const stopAll: WriteCoordinator<unknown>[] = [];
 function make<T>(options: ConstructorParameters<typeof WriteCoordinator<T>>[0]): WriteCoordinator<T> {
-  const coordinator = new WriteCoordinator<T>({ bus: null, ...options });
+  const coordinator = new WriteCoordinator<T>({ bus: null, autoStart: false, ...options });
   stopAll.push(coordinator as WriteCoordinator<unknown>);
   return coordinator;
 }
@@ -395,7 +395,7 @@ describe('WriteCoordinator', () => {
       const deadLetter = new MemoryDeadLetterQueue<number>();
       const coordinator = make<number>({
         sink: (batch) => {
-          if (batch.includes(99)) throw new TypeError('bad row');
+          if (batch.includes(99)) throw Object.assign(new TypeError('bad row'), { retryable: false });
         },
         batchSize: 2,
         flushIntervalMs: 5,

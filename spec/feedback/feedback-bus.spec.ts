@@ -81,7 +81,7 @@ describe('FeedbackBus', () => {
     it('isolates a throwing listener, a rejecting one and a slow one, reporting each failure on errors$', async () => {
       const bus = new FeedbackBus();
       const errors: FeedbackListenerError[] = [];
-      bus.errors$.subscribe((e) => errors.push(e));
+      bus.errors$.subscribe((e) => errors.push(e as FeedbackListenerError));
       const received: string[] = [];
       let slowStarted = 0;
       let slowFinished = 0;
@@ -159,7 +159,7 @@ describe('FeedbackBus', () => {
     it('reports a thenable whose then throws', () => {
       const bus = new FeedbackBus();
       const errors: FeedbackListenerError[] = [];
-      bus.errors$.subscribe((e) => errors.push(e));
+      bus.errors$.subscribe((e) => errors.push(e as FeedbackListenerError));
       bus.subscribe(() => ({
         then() {
           throw new Error('bad thenable');
@@ -172,7 +172,7 @@ describe('FeedbackBus', () => {
     it('reports a non-Error rejection with its value', async () => {
       const bus = new FeedbackBus();
       const errors: FeedbackListenerError[] = [];
-      bus.errors$.subscribe((e) => errors.push(e));
+      bus.errors$.subscribe((e) => errors.push(e as FeedbackListenerError));
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       bus.subscribe(() => Promise.reject('plain string'));
       bus.publish(event('soft'));

@@ -1,141 +1,105 @@
 import { defaultIsRetryable } from '../../lib/retry/is-retryable.js';
 import { WriteTimeoutError } from '../../lib/errors/write-timeout-error.js';
+import { QueueFullError } from '../../lib/errors/queue-full-error.js';
+import { CoordinatorClosedError } from '../../lib/errors/coordinator-closed-error.js';
+import { QueueTimeoutError } from '../../lib/errors/queue-timeout-error.js';
 
 const withProps = (message: string, props: Record<string, unknown>): Error =>
   Object.assign(new Error(message), props);
 
 describe('defaultIsRetryable', () => {
-  describe('keywords in the message', () => {
+  describe('retryable unless known to be permanent', () => {
     it.each([
-      ['timeout', 'query timeout expired'],
-      ['temporar (temporary)', 'temporary failure in name resolution'],
-      ['temporar (temporarily)', 'service temporarily unavailable'],
-      ['deadlock', 'deadlock detected'],
-      ['retry', 'please retry the transaction'],
-      ['busy', 'SQLITE_BUSY: database is busy'],
-    ])('is true for %s', (_keyword, message) => {
-      expect(defaultIsRetryable(new Error(message))).toBe(true);
+      ["pg's dropped connection", new Error('Connection terminated unexpectedly')],
+      ['a refused connection', withProps('connect ECONNREFUSED 127.0.0.1:5432', { code: 'ECONNREFUSED' })],
+      ['a Postgres shutdown (SQLSTATE 57P01)', withProps('terminating connection', { code: '57P01' })],
+      ['a Postgres serialization failure (40001)', withProps('could not serialize', { code: '40001' })],
+      ['SQLITE_BUSY', withProps('database is locked', { code: 'SQLITE_BUSY' })],
+      ['a mysql2 lost connection', withProps('Connection lost', { code: 'PROTOCOL_CONNECTION_LOST' })],
+      ['an HTTP 500', withProps('Internal Server Error', { status: 500 })],
+      ['an HTTP 503 as statusCode', withProps('Service Unavailable', { statusCode: 503 })],
+      ['an HTTP 408', withProps('Request Timeout', { status: 408 })],
+      ['an HTTP 425', withProps('Too Early', { status: 425 })],
+      ['an HTTP 429', withProps('Too Many Requests', { statusCode: 429 })],
+      ['a TypeError', new TypeError("Cannot read properties of undefined (reading 'id')")],
+      ['an error with no message', new Error()],
+      ['a thrown string', 'socket hang up'],
+      ['undefined', undefined],
+      ['null', null],
+      ['an object with odd field types', { name: 42, message: { text: 'x' }, status: '400', code: 23505 }],
+      ['WriteTimeoutError', new WriteTimeoutError(30_000)],
+    ])('%s is retryable', (_label, error) => {
+      expect(defaultIsRetryable(error)).toBe(true);
     });
+  });
 
+  describe('permanent', () => {
     it.each([
-      ['TIMEOUT', 'LOCK WAIT TIMEOUT EXCEEDED'],
-      ['Temporar', 'Temporarily Unavailable'],
-      ['DeadLock', 'DeadLock found when trying to get lock'],
-      ['ReTry', 'ReTry later'],
-      ['BUSY', 'SERVER BUSY'],
-    ])('matches %s case-insensitively', (_keyword, message) => {
-      expect(defaultIsRetryable(new Error(message))).toBe(true);
+      ['retryable: false', withProps('timeout', { retryable: false })],
+      ['an HTTP 400', withProps('Bad Request', { status: 400 })],
+      ['an HTTP 401 as statusCode', withProps('Unauthorized', { statusCode: 401 })],
+      ['an HTTP 404', withProps('Not Found', { status: 404 })],
+      ['an HTTP 422', withProps('Unprocessable', { status: 422 })],
+      ['a Postgres data exception (22P02)', withProps('invalid input syntax', { code: '22P02' })],
+      ['a Postgres unique violation (23505)', withProps('duplicate key value', { code: '23505' })],
+      ['a Postgres auth failure (28P01)', withProps('password authentication failed', { code: '28P01' })],
+      ['a Postgres undefined table (42P01)', withProps('relation does not exist', { code: '42P01' })],
+      [
+        'SQLITE_CONSTRAINT_UNIQUE',
+        withProps('UNIQUE constraint failed', { code: 'SQLITE_CONSTRAINT_UNIQUE' }),
+      ],
+      ['SQLITE_CONSTRAINT', withProps('constraint failed', { code: 'SQLITE_CONSTRAINT' })],
+      ['SQLITE_MISMATCH', withProps('datatype mismatch', { code: 'SQLITE_MISMATCH' })],
+      ['SQLITE_TOOBIG', withProps('string or blob too big', { code: 'SQLITE_TOOBIG' })],
+      ['ER_DUP_ENTRY', withProps('Duplicate entry', { code: 'ER_DUP_ENTRY' })],
+      ['ER_PARSE_ERROR', withProps('You have an error in your SQL syntax', { code: 'ER_PARSE_ERROR' })],
+      ['ER_BAD_FIELD_ERROR', withProps("Unknown column 'x'", { code: 'ER_BAD_FIELD_ERROR' })],
+      ['ER_NO_SUCH_TABLE', withProps("Table 'x' doesn't exist", { code: 'ER_NO_SUCH_TABLE' })],
+      ['QueueFullError', new QueueFullError(1, 1)],
+      ['CoordinatorClosedError', new CoordinatorClosedError('db')],
+      ['QueueTimeoutError', new QueueTimeoutError(5)],
+    ])('%s is not retryable', (_label, error) => {
+      expect(defaultIsRetryable(error)).toBe(false);
     });
   });
 
-  describe('keywords in the name', () => {
-    it.each(['TimeoutError', 'TemporaryError', 'DeadlockError', 'RetryableError', 'BusyError'])(
-      'is true for an error named %s with a plain message',
-      (name) => {
-        const error = new Error('failed');
-        error.name = name;
-        expect(defaultIsRetryable(error)).toBe(true);
-      },
-    );
-
-    it('is true for a DOMException TimeoutError (AbortSignal.timeout)', () => {
-      expect(defaultIsRetryable(new DOMException('signal timed out', 'TimeoutError'))).toBe(true);
-    });
-  });
-
-  describe('network codes', () => {
-    it.each(['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED', 'EPIPE'])('is true for code %s', (code) => {
-      expect(defaultIsRetryable(withProps('socket failed', { code }))).toBe(true);
+  describe('precedence', () => {
+    it('retryable: true wins over a permanent code or status', () => {
+      expect(defaultIsRetryable(withProps('duplicate', { code: '23505', retryable: true }))).toBe(true);
+      expect(defaultIsRetryable(withProps('bad', { status: 400, retryable: true }))).toBe(true);
     });
 
-    it.each(['ENOENT', 'EACCES', 'econnreset', 42])('is false for code %s', (code) => {
-      expect(defaultIsRetryable(withProps('socket failed', { code }))).toBe(false);
-    });
-  });
-
-  describe('the retryable flag', () => {
-    it('is true for retryable === true whatever the message', () => {
-      expect(defaultIsRetryable(withProps('constraint violated', { retryable: true }))).toBe(true);
+    it('ignores a retryable flag that is not exactly a boolean', () => {
+      expect(defaultIsRetryable(withProps('duplicate', { code: '23505', retryable: 'yes' }))).toBe(false);
+      expect(defaultIsRetryable(withProps('down', { retryable: 0 }))).toBe(true);
     });
 
-    it('retryable === false wins over a keyword', () => {
-      expect(defaultIsRetryable(withProps('timeout', { retryable: false }))).toBe(false);
-    });
-
-    it('retryable === false wins over a network code', () => {
-      expect(defaultIsRetryable(withProps('reset', { code: 'ECONNRESET', retryable: false }))).toBe(false);
-    });
-
-    it('ignores a truthy retryable that is not exactly true', () => {
-      expect(defaultIsRetryable(withProps('constraint violated', { retryable: 'yes' }))).toBe(false);
-      expect(defaultIsRetryable(withProps('busy', { retryable: 0 }))).toBe(true);
-    });
-
-    it('reads the flag from plain objects too', () => {
-      expect(defaultIsRetryable({ retryable: true })).toBe(true);
-      expect(defaultIsRetryable({ message: 'busy', retryable: false })).toBe(false);
-      expect(defaultIsRetryable({ message: 'server busy' })).toBe(true);
+    it('reads plain objects too', () => {
+      expect(defaultIsRetryable({ retryable: false })).toBe(false);
+      expect(defaultIsRetryable({ statusCode: 403 })).toBe(false);
+      expect(defaultIsRetryable({ message: 'anything' })).toBe(true);
     });
   });
 
   describe('causes', () => {
-    it('is true for a wrapper whose cause is retryable (fetch failed / ECONNRESET)', () => {
-      const error = new TypeError('fetch failed', {
-        cause: withProps('read ECONNRESET', { code: 'ECONNRESET' }),
-      });
-      expect(defaultIsRetryable(error)).toBe(true);
-    });
-
-    it('follows up to three levels of causes', () => {
+    it('is not retryable when a wrapped cause is permanent, up to three levels deep', () => {
       const deep = (levels: number): unknown => {
-        let error: unknown = new Error('deadlock detected');
+        let error: unknown = withProps('duplicate key', { code: '23505' });
         for (let i = 0; i < levels; i += 1) error = new Error('wrapped', { cause: error });
         return error;
       };
-      expect(defaultIsRetryable(deep(3))).toBe(true);
-      expect(defaultIsRetryable(deep(4))).toBe(false);
+      expect(defaultIsRetryable(deep(1))).toBe(false);
+      expect(defaultIsRetryable(deep(3))).toBe(false);
+      expect(defaultIsRetryable(deep(4))).toBe(true);
     });
 
-    it('lets retryable === false on the wrapper win over its cause', () => {
-      const error = withProps('wrapped', { retryable: false, cause: new Error('busy') });
-      expect(defaultIsRetryable(error)).toBe(false);
-    });
-
-    it('is false for a wrapper whose cause is not retryable, and survives cycles', () => {
-      expect(defaultIsRetryable(new Error('wrapped', { cause: new Error('bad row') }))).toBe(false);
+    it('lets the wrapper decide first, and survives cycles', () => {
+      const wrapper = withProps('wrapped', { retryable: true, cause: withProps('dup', { code: '23505' }) });
+      expect(defaultIsRetryable(wrapper)).toBe(true);
       const a: Record<string, unknown> = { message: 'a' };
       const b: Record<string, unknown> = { message: 'b', cause: a };
       a['cause'] = b;
-      expect(defaultIsRetryable(a)).toBe(false);
+      expect(defaultIsRetryable(a)).toBe(true);
     });
-  });
-
-  it('is always true for WriteTimeoutError', () => {
-    const error = new WriteTimeoutError(30_000);
-    expect(defaultIsRetryable(error)).toBe(true);
-    expect(error.retryable).toBe(true);
-  });
-
-  it.each([
-    ['a TypeError', new TypeError("Cannot read properties of undefined (reading 'id')")],
-    ['a constraint violation', new Error('duplicate key value violates unique constraint')],
-    ['an error with no message', new Error()],
-  ])('is false for %s', (_label, error) => {
-    expect(defaultIsRetryable(error)).toBe(false);
-  });
-
-  it.each([
-    ['a string naming a keyword', 'timeout'],
-    ['a number', 42],
-    ['null', null],
-    ['undefined', undefined],
-    ['a symbol', Symbol('busy')],
-  ])('is false for a non-error: %s', (_label, value) => {
-    expect(defaultIsRetryable(value)).toBe(false);
-  });
-
-  it('does not throw for objects with odd name or message types', () => {
-    expect(defaultIsRetryable({ name: 42, message: { text: 'busy' } })).toBe(false);
-    expect(defaultIsRetryable(Object.create(null))).toBe(false);
   });
 });

@@ -342,11 +342,11 @@ describe('HttpFeedbackBroadcaster robustness', () => {
       expect(broadcaster.inFlight).toBe(0);
     });
 
-    it('skips a malformed bus event (reported through RxJS) and still sends the next one of its coordinator', async () => {
-      const unhandled: unknown[] = [];
-      config.onUnhandledError = (error) => unhandled.push(error);
+    it('never sees a malformed bus event (the bus refuses it on its errors$) and sends the next one', async () => {
+      const busErrors: unknown[] = [];
       const bodies: unknown[] = [];
       const bus = new FeedbackBus();
+      bus.errors$.subscribe((e) => busErrors.push(e));
       broadcaster = new HttpFeedbackBroadcaster({
         url: 'http://127.0.0.1:9/feedback',
         fetch: (_url, init) => {
@@ -357,11 +357,11 @@ describe('HttpFeedbackBroadcaster robustness', () => {
       const { delivered } = record(broadcaster);
 
       bus.publish({ ...event(), queueSize: -5 });
-      await waitFor(() => unhandled.length === 1);
       bus.publish(event({ queueSize: 7 }));
       await waitFor(() => delivered.length === 1);
 
-      expect(isFeedbackFormatError(unhandled[0])).toBe(true);
+      expect(busErrors).toHaveLength(1);
+      expect(isFeedbackFormatError(busErrors[0])).toBe(true);
       expect(bodies).toEqual([expect.objectContaining({ queue_size: 7 })]);
     });
   });
