@@ -15,22 +15,6 @@ function runExample(name: string, env: Record<string, string> = {}) {
 }
 
 describe('examples', () => {
-  it('demo.mjs (the main job) writes every tick, refuses none and drains', () => {
-    const run = runExample('demo.mjs', { DEMO_TICKS: '4000' });
-    expect(run.stderr).toBe('');
-    expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/ticks: ok {3}-> soft/);
-    expect(run.stdout).toMatch(/written {12}4000 \(4000 distinct rows/);
-    expect(run.stdout).toMatch(/refused \(full\) {5}0/);
-    expect(run.stdout).toMatch(/unaccounted {8}0/);
-  }, 60_000);
-
-  it('demo.mjs rejects a bad setting with a message naming it', () => {
-    const run = runExample('demo.mjs', { DEMO_TICKS: 'many' });
-    expect(run.status).toBe(2);
-    expect(run.stderr.trim()).toBe('DEMO_TICKS must be an integer >= 1, found "many"');
-  });
-
   it('coordinator.mjs balances its accounting', () => {
     const run = runExample('coordinator.mjs');
     expect(run.stderr).toBe('');
