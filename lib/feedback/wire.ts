@@ -4,7 +4,7 @@ import type { BackpressureLevel } from '../levels/backpressure-level.js';
 import { validateFeedbackEvent, type FeedbackEvent } from './feedback-event.js';
 
 /**
- * A {@link FeedbackEvent} as JSON on the wire: the Python original's webhook payload keys, in
+ * A {@link FeedbackEvent} as JSON on the wire: the webhook payload keys of the Python market-data store's Phase 6.0A backpressure feedback, in
  * snake_case, with `ts` in epoch **seconds** (a float).
  *
  * @example
@@ -62,7 +62,7 @@ export function toWire(event: FeedbackEvent): FeedbackWire {
 
 /**
  * Validates a parsed wire payload and returns the frozen {@link FeedbackEvent} it describes.
- * Unknown keys are ignored. For payloads of the Python original, which may lack them, a missing
+ * Unknown keys are ignored. For payloads of the Python market-data store, which may lack them, a missing
  * `previous_level` reads as `level`, a missing `reason` as `null` and a missing `source` as `''`.
  *
  * @throws FeedbackFormatError naming the first wrong field (in snake_case).

@@ -33,7 +33,7 @@ export interface Watermarks {
 export type ResolvedWatermarks = Required<Watermarks>;
 
 /**
- * The defaults of the Python original: enter `soft` at 50 %, `hard` at 80 %; leave `hard` below
+ * The defaults of the Python market-data store's Phase 6.0A backpressure feedback: enter `soft` at 50 %, `hard` at 80 %; leave `hard` below
  * 70 % and `soft` below 40 %.
  *
  * @example

@@ -63,7 +63,7 @@ export interface AimdRateOptions {
  * @example
  * ```ts
  * const rate$ = aimdRate(coordinator.feedback$, { initial: 1_000, max: 50_000, increase: 100 });
- * events$.pipe(pace(rate$, { burst: 100 }), mergeMap((e) => coordinator.submit(e))).subscribe();
+ * events$.pipe(pace(rate$, { burst: 100 }), tap((e) => coordinator.submit(e).catch(console.error))).subscribe();
  * ```
  */
 export function aimdRate(

@@ -53,7 +53,7 @@ export interface PaceOptions<T> extends PacingBufferOptions<T> {
  * ```ts
  * // Additive increase while the store is ok, multiplicative decrease when it pushes back:
  * const rate$ = aimdRate(coordinator.feedback$, { initial: 200, max: 5_000 });
- * readings$.pipe(pace(rate$, { burst: 10 }), mergeMap((r) => coordinator.submit(r))).subscribe();
+ * readings$.pipe(pace(rate$, { burst: 10 }), tap((r) => coordinator.submit(r).catch(console.error))).subscribe();
  * ```
  */
 export function pace<T>(

@@ -47,7 +47,7 @@ export type PauseWhileOptions<T> = PacingBufferOptions<T>;
  * const paused$ = coordinator.level$.pipe(map((level) => level === 'hard'));
  * ticks$.pipe(
  *   pauseWhile(paused$, { maxBuffered: 50_000 }),
- *   mergeMap((tick) => coordinator.submit(tick)),
+ *   tap((tick) => coordinator.submit(tick).catch(console.error)),
  * ).subscribe();
  * ```
  */

@@ -52,7 +52,7 @@ export interface ThrottleByLevelOptions<T> extends PacingBufferOptions<T> {
  * ```ts
  * rows$.pipe(
  *   throttleByLevel(coordinator.level$, { ok: 0, soft: 20, hard: 'pause' }),
- *   mergeMap((row) => coordinator.submit(row)),
+ *   tap((row) => coordinator.submit(row).catch(console.error)),
  * ).subscribe();
  * ```
  */
