@@ -4,7 +4,9 @@ import rxjsX from 'eslint-plugin-rxjs-x';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/', '.tmp/'] },
+  {
+    ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/', '.tmp/', 'docs-site/', 'demo-output/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
