@@ -7,7 +7,16 @@ export default tseslint.config(
   {
     // examples/angular is its own npm project (Angular 21 on TypeScript 5.9), checked by its own
     // ngc, tsc and jest through scripts/test-angular-example.mjs.
-    ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/', '.tmp/', 'examples/angular/'],
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'coverage/',
+      'bench/results/',
+      '.tmp/',
+      'docs-site/',
+      'demo-output/',
+      'examples/angular/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

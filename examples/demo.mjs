@@ -1,104 +1,191 @@
-// The main job: a fast producer writes market ticks into a slower store through a WriteCoordinator,
-// and paces itself with the coordinator's own feedback. Everything is embedded: the "store" is a
-// simulated table that writes 4 000 rows a second and fails now and then; the producer emits
-// 8 000 ticks a second, twice what the store takes. Run it with `npm run demo` (which builds first).
-//
-// Options (environment variables, all optional): DEMO_TICKS (default 12000), DEMO_TICK_RATE
-// (ticks a second, default 8000), DEMO_STORE_RATE (rows a second, default 4000).
-import { interval, lastValueFrom, map, mergeMap, range, take } from 'rxjs';
-import {
-  MemoryDeadLetterQueue,
-  WriteCoordinator,
-  feedbackBus,
-  pauseWhile,
-  submitTo,
-} from '../dist/esm/index.js';
+// The demo: a market-data producer writes OHLCV bars into SQLite through a WriteCoordinator and
+// paces itself with the coordinator's feedback. `npm run demo` builds the library first; flags
+// after `--` (`npm run demo -- --help`). See examples/demo/ for the parts.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { WriteCoordinator, DEFAULT_WATERMARKS, MemoryDeadLetterQueue } from '../dist/esm/index.js';
+import { USAGE, UsageError, parseDemoOptions } from './demo/options.mjs';
+import { openSqliteBarStore } from './demo/sqlite-bar-store.mjs';
+import { barProducer } from './demo/bar-producer.mjs';
+import { createLiveView } from './demo/live-view.mjs';
+import { renderChart } from './demo/chart.mjs';
 
-const TICKS = positiveInteger('DEMO_TICKS', 12_000);
-const TICK_RATE = positiveInteger('DEMO_TICK_RATE', 8_000);
-const STORE_RATE = positiveInteger('DEMO_STORE_RATE', 4_000);
-
-function positiveInteger(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`${name} must be an integer >= 1, found ${JSON.stringify(raw)}`);
-    process.exit(2);
-  }
-  return value;
+let options;
+try {
+  options = parseDemoOptions(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(`demo: ${error.message}\nRun \`npm run demo -- --help\` for the flags.`);
+  process.exit(2);
+}
+if (options === null) {
+  console.log(USAGE);
+  process.exit(0);
 }
 
-const started = performance.now();
-const at = () => `${((performance.now() - started) / 1000).toFixed(2).padStart(5)} s`;
-
-// The embedded store: time proportional to the batch (two workers share STORE_RATE), and a transient
-// failure every 25th call.
 const WORKERS = 2;
-const table = new Map();
-let calls = 0;
-const store = {
-  async write(batch, { signal }) {
-    calls++;
-    await new Promise((resolve, reject) => {
-      const timer = setTimeout(resolve, ((batch.length * WORKERS) / STORE_RATE) * 1000);
-      signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
-    });
-    if (calls % 25 === 0) throw new Error('temporary failure: connection busy'); // retried with backoff
-    for (const tick of batch) table.set(tick.seq, tick); // idempotent: a retried batch overwrites
-  },
-};
-
+// Two seconds of the store's work fit in the coordinator; batches of a tenth of a second.
+const capacity = Math.max(100, options.storeRate * 2);
+const batchSize = Math.min(500, Math.max(10, Math.round(options.storeRate / 10)));
+const store = openSqliteBarStore(options.db, {
+  rowsPerSecond: options.storeRate,
+  workers: WORKERS,
+  failRate: options.failRate,
+});
 const deadLetter = new MemoryDeadLetterQueue();
 const coordinator = new WriteCoordinator({
-  id: 'ticks',
+  id: 'bars',
   sink: store,
-  capacity: 2_000,
+  capacity,
   workers: WORKERS,
-  batchSize: 100,
-  flushIntervalMs: 20,
-  overflow: 'reject', // a full coordinator refuses: only pacing keeps the producer from losing ticks
-  retry: { maxAttempts: 5, initialBackoffMs: 10 },
+  batchSize,
+  flushIntervalMs: 50,
+  overflow: 'reject', // a full coordinator refuses: only pacing keeps the producer from losing bars
+  retry: { maxAttempts: 5, initialBackoffMs: 20, maxBackoffMs: 500 },
+  circuitBreaker: { failureThreshold: 5, halfOpenAfterMs: 1_000 },
   deadLetter,
+  bus: null,
 });
-
-// Anyone in the process can watch the shared bus: a dashboard, a webhook, a log line.
-feedbackBus().subscribe((e) =>
-  console.log(
-    `${at()}  ${e.coordinatorId}: ${e.previousLevel.padEnd(4)} -> ${e.level.padEnd(4)} ` +
-      `(${e.reason}) depth ${e.queueSize}/${e.capacity}`,
-  ),
-);
-let peakDepth = 0;
-coordinator.depth$.subscribe((depth) => (peakDepth = Math.max(peakDepth, depth)));
 coordinator.start();
 
-// The producer: bursts of ticks every 10 ms, paused while the coordinator is 'hard'.
-const perBurst = Math.max(1, Math.round(TICK_RATE / 100));
-let refused = 0;
-await lastValueFrom(
-  interval(10).pipe(
-    take(Math.ceil(TICKS / perBurst)),
-    mergeMap((burst) => range(burst * perBurst, Math.min(perBurst, TICKS - burst * perBurst))),
-    map((seq) => ({ seq, symbol: 'ACME', price: 100 + Math.sin(seq / 50) })),
-    pauseWhile(coordinator.level$.pipe(map((level) => level === 'hard'))),
-    submitTo(coordinator, { onRefused: () => refused++ }),
-  ),
-  { defaultValue: undefined },
+console.log(
+  `${options.paced ? 'Paced' : 'Unpaced'} producer -> WriteCoordinator (capacity ${capacity}, ${WORKERS} workers, ` +
+    `batches of ${batchSize}) -> SQLite ${options.db}\n` +
+    `Simulated: the store is held to ${options.storeRate} rows/s, ${options.failRate * 100}% of writes fail ` +
+    `with a transient SQLITE_BUSY (retried); the producer offers ${options.rate} bars/s, three times that in bursts.\n`,
 );
 
+// What the live view and the chart show, sampled every 100 ms.
+const started = performance.now();
+const elapsedS = () => (performance.now() - started) / 1000;
+let produced = 0;
+let peakDepth = 0;
+let refused = 0;
+const timeInLevelMs = { ok: 0, soft: 0, hard: 0 };
+let level = coordinator.level;
+let levelSince = performance.now();
+coordinator.level$.subscribe((next) => {
+  const now = performance.now();
+  timeInLevelMs[level] += now - levelSince;
+  level = next;
+  levelSince = now;
+});
+coordinator.depth$.subscribe((depth) => (peakDepth = Math.max(peakDepth, depth)));
+
+const samples = [];
+const history = []; // [time, produced, written] for rates over the last half second
+const view = createLiveView();
+let stage = 'producing';
+function sample(force = false) {
+  const t = elapsedS();
+  const health = coordinator.health();
+  history.push([t, produced, health.written]);
+  while (history.length > 2 && t - history[0][0] > 0.5) history.shift();
+  const [t0, produced0, written0] = history[0];
+  const span = Math.max(t - t0, 1e-3);
+  const state = {
+    t,
+    elapsedS: Math.min(t, options.durationS),
+    durationS: options.durationS,
+    stage,
+    level: health.level,
+    depth: health.queueSize + health.inFlight,
+    capacity,
+    softMark: DEFAULT_WATERMARKS.soft,
+    hardMark: DEFAULT_WATERMARKS.hard,
+    producerRate: history.length > 1 ? (produced - produced0) / span : 0,
+    storeRate: history.length > 1 ? (health.written - written0) / span : 0,
+    written: health.written,
+    retried: health.writeErrors,
+    deadLettered: health.deadLettered,
+    refused,
+  };
+  samples.push(state);
+  view.update(state, force);
+}
+const sampler = setInterval(sample, 100);
+
+// The producer. Paced, it follows the coordinator's level (see demo/bar-producer.mjs); each bar is
+// submitted as it comes. A refusal (the coordinator full, only without pacing) is counted, not lost.
+await new Promise((resolvePromise, reject) => {
+  barProducer({
+    rate: options.rate,
+    durationMs: options.durationS * 1000,
+    level$: options.paced ? coordinator.level$ : null,
+  }).subscribe({
+    next: (bar) => {
+      produced++;
+      coordinator.submit(bar).catch(() => refused++);
+    },
+    error: reject,
+    complete: resolvePromise,
+  });
+});
+
+stage = 'draining';
+const producerEndS = elapsedS();
 const report = await coordinator.stop({ drain: true, timeoutMs: 10_000 });
+timeInLevelMs[level] += performance.now() - levelSince;
+clearInterval(sampler);
+sample(true);
+
 const health = coordinator.health();
-console.log(`\n${at()}  done`);
-console.log(`  ticks produced     ${TICKS} at ${TICK_RATE}/s into a store taking ${STORE_RATE}/s`);
-console.log(
-  `  written            ${health.written} (${table.size} distinct rows, ${health.batchesWritten} batches)`,
+const rowsInDatabase = store.countRows();
+store.close();
+mkdirSync(options.out, { recursive: true });
+const svgPath = join(options.out, 'backpressure.svg');
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+writeFileSync(
+  svgPath,
+  renderChart({
+    samples,
+    capacity,
+    watermarks: DEFAULT_WATERMARKS,
+    producerEndS,
+    title: `${options.paced ? 'Paced' : 'Unpaced'} producer into SQLite through a WriteCoordinator`,
+    subtitle:
+      `${rowsInDatabase.toLocaleString('en-US')} rows written, ${refused.toLocaleString('en-US')} refused, ` +
+      `${health.deadLettered} dead-lettered; store held to ${options.storeRate} rows/s, producer offering ` +
+      `${options.rate} bars/s (x3 in bursts)`,
+  }),
 );
-console.log(`  dead-lettered      ${health.deadLettered}`);
-console.log(`  refused (full)     ${refused}`);
-console.log(`  write errors       ${health.writeErrors} (retried)`);
-console.log(`  peak depth         ${peakDepth}/${coordinator.health().capacity}`);
-console.log(`  drained in time    ${report.drained}`);
-const lost = TICKS - health.written - health.deadLettered - health.rejected - health.dropped;
-console.log(`  unaccounted        ${lost}`);
-if (lost !== 0 || !report.drained) process.exitCode = 1;
+
+const summary = {
+  paced: options.paced,
+  durationS: Number(elapsedS().toFixed(2)),
+  produced,
+  submitted: health.submitted,
+  written: health.written,
+  rowsInDatabase,
+  refused,
+  deadLettered: health.deadLettered,
+  retried: health.writeErrors,
+  peakDepth,
+  capacity,
+  timeInLevelMs: Object.fromEntries(Object.entries(timeInLevelMs).map(([k, v]) => [k, Math.round(v)])),
+  drained: report.drained,
+  db: resolve(options.db),
+  svg: resolve(svgPath),
+};
+writeFileSync(join(options.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+
+const row = (label, value) => console.log(`  ${label.padEnd(22)}${value}`);
+console.log(`\nDone in ${summary.durationS} s (${options.paced ? 'paced' : 'unpaced'})`);
+row('bars produced', produced.toLocaleString('en-US'));
+row('rows in the database', `${rowsInDatabase.toLocaleString('en-US')} (SELECT COUNT(*) FROM bars)`);
+row('written', health.written.toLocaleString('en-US'));
+row('refused', refused.toLocaleString('en-US') + (refused > 0 ? '  <- bars lost to a full coordinator' : ''));
+row('dead-lettered', String(health.deadLettered));
+row('retried writes', String(health.writeErrors));
+row('peak depth', `${peakDepth.toLocaleString('en-US')}/${capacity.toLocaleString('en-US')}`);
+row(
+  'time in each level',
+  `ok ${seconds(timeInLevelMs.ok)}, soft ${seconds(timeInLevelMs.soft)}, hard ${seconds(timeInLevelMs.hard)}`,
+);
+row('chart', summary.svg);
+const unaccounted = produced - health.written - health.deadLettered - health.rejected - health.dropped;
+if (unaccounted !== 0 || rowsInDatabase !== health.written || !report.drained) {
+  console.error(`demo: accounting failed (unaccounted ${unaccounted}, drained ${report.drained})`);
+  process.exitCode = 1;
+}
+if (!options.paced && refused === 0) console.log('\nNo refusals this time: try a higher --rate.');

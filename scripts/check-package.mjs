@@ -5,9 +5,18 @@
 // every other entry, and each entry that needs one fails naming it. They are installed afterwards
 // for the entries that use them.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const root = resolve('.');
@@ -133,6 +142,24 @@ try {
     { cwd: app },
   );
   for (const entry of Object.keys(NEEDS_PEERS).filter((e) => entries.includes(e))) loads(entry);
+
+  // What npm users read and debug with: the docs ship, and every source map points at sources that
+  // ship too (a map naming a missing file sends a debugger to nothing).
+  const installed = join(app, 'node_modules', pkg.name);
+  for (const page of ['README.md', 'docs/getting-started.md', 'docs/concepts.md']) {
+    if (!existsSync(join(installed, page))) fail(`${page} is not in the package`);
+  }
+  let maps = 0;
+  for (const file of readdirSync(join(installed, 'dist'), { recursive: true })) {
+    if (!String(file).endsWith('.map')) continue;
+    maps++;
+    const map = JSON.parse(readFileSync(join(installed, 'dist', String(file)), 'utf8'));
+    for (const source of map.sources) {
+      const target = resolve(dirname(join(installed, 'dist', String(file))), map.sourceRoot ?? '', source);
+      if (!existsSync(target)) fail(`dist/${file} names ${source}, which is not in the package`);
+    }
+  }
+  console.log(`docs ship; ${maps} source maps, every source they name ships`);
 
   // The core and the webhook entry must run in a browser: bundle them for that platform, which
   // fails on any `node:` import, and scan the output for one anyway.

@@ -71,7 +71,7 @@ interface Waiter {
 /**
  * A circuit breaker for a sink: after `failureThreshold` consecutive retryable failures it opens and
  * refuses writes; `halfOpenAfterMs` later it lets exactly one probe through; the probe's success
- * closes it, its failure re-opens it. Unlike the Python original, half-open admits a single caller
+ * closes it, its failure re-opens it. Unlike the Python market-data store's Phase 6.0A backpressure feedback, half-open admits a single caller
  * at a time and every wait ends promptly on abort or {@link CircuitBreaker.dispose}.
  *
  * Callers waiting while the circuit is open queue first come first served: when it turns half-open

@@ -9,8 +9,8 @@ import type { Sink, SinkFunction } from './sink.js';
 import type { AbortSignalLike } from '../internal/platform-types.js';
 
 /**
- * Options of a `WriteCoordinator`. Only `sink` is required; the defaults are those of the Python
- * original.
+ * Options of a `WriteCoordinator`. Only `sink` is required; the defaults are those of the Python market-data store's
+ * Phase 6.0A backpressure feedback.
  *
  * @example
  * ```ts

@@ -111,7 +111,7 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
  * ```
  */
 export function coordinatorOptionsFromEnv(
-  env: Env = process.env,
+  env: Readonly<Record<string, string | undefined>> = process.env,
   options: CoordinatorEnvReadOptions = {},
 ): CoordinatorEnvOptions {
   if (typeof env !== 'object' || env === null) {

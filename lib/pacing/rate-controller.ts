@@ -32,7 +32,7 @@ export interface RateScale {
 }
 
 /**
- * The default {@link RateScale}: the Python pipeline's (ok 1.0, soft 0.5, hard 0.0).
+ * The default {@link RateScale}: the Python market-data pipeline's (ok 1.0, soft 0.5, hard 0.0).
  *
  * @example
  * ```ts
@@ -62,7 +62,7 @@ export interface RateControllerOptions {
   readonly scale?: RateScale;
   /**
    * Floor of the effective rate in values per second (capped at `rate`), so that a `hard` level
-   * slows producers to a trickle rather than a halt, as the Python pipeline did. `0` lets a scale
+   * slows producers to a trickle rather than a halt, as the Python market-data pipeline does. `0` lets a scale
    * of 0 stop them completely until the level changes.
    * @default 1
    */

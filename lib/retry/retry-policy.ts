@@ -64,7 +64,7 @@ export interface RetryPolicyLike {
 /**
  * Exponential backoff with optional jitter: after failed attempt `n` it waits
  * `min(initialBackoffMs * multiplier^(n-1), maxBackoffMs)`, times `0.5 + random() * 0.5` with jitter.
- * The defaults (5 attempts, 50 ms doubling up to 2 s, jitter) are those of the Python original.
+ * The defaults (5 attempts, 50 ms doubling up to 2 s, jitter) are those of the Python market-data store's Phase 6.0A backpressure feedback.
  *
  * @throws RangeError or TypeError naming the option (`retry.maxAttempts`, ...), the expected range
  *   and the value found.
