@@ -23,9 +23,6 @@ export interface SubmitToOptions<T> {
   readonly onRefused?: (value: T, error: unknown) => void;
 }
 
-/** What {@link submitTo} needs of a coordinator. */
-type SubmitTarget<T> = Pick<WriteCoordinator<T>, 'trySubmit' | 'submit'>;
-
 /**
  * Submits every value of the source to `coordinator`, in order, and completes once the source has
  * completed and every value was accepted (or refused). It emits nothing: the values go to the
@@ -62,7 +59,7 @@ type SubmitTarget<T> = Pick<WriteCoordinator<T>, 'trySubmit' | 'submit'>;
  * ```
  */
 export function submitTo<T>(
-  coordinator: SubmitTarget<T>,
+  coordinator: Pick<WriteCoordinator<T>, 'trySubmit' | 'submit'>,
   options?: SubmitToOptions<T>,
 ): OperatorFunction<T, never> {
   if (
