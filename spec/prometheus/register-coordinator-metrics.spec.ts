@@ -22,7 +22,14 @@ afterEach(async () => {
 
 function quietCoordinator(id: string, capacity = 10) {
   return track(
-    new WriteCoordinator<number>({ id, sink: () => undefined, capacity, flushIntervalMs: 0, bus: null }),
+    new WriteCoordinator<number>({
+      id,
+      sink: () => undefined,
+      capacity,
+      flushIntervalMs: 0,
+      bus: null,
+      autoStart: false,
+    }),
   );
 }
 
