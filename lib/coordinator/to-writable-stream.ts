@@ -40,13 +40,15 @@ import {
 export function toWritableStream<T>(
   coordinator: WriteCoordinator<T>,
   options?: CoordinatorStreamOptions,
-): WritableStream<T> {
+  // The platform's WritableStream where a lib declares one (DOM, @types/node); spelled out this way so
+  // that the declarations still compile in a project whose lib has no streams (ES2022 alone).
+): typeof globalThis extends { WritableStream: { prototype: infer S } } ? S : unknown {
   assertStreamTarget('toWritableStream', coordinator);
   const { highWaterMark, stop } = resolveStreamOptions('toWritableStream', options);
   const stopIfAsked = async (): Promise<void> => {
     if (stop !== null) await coordinator.stop(stop);
   };
-  return new WritableStream<T>(
+  const stream = new WritableStream<T>(
     {
       write(chunk) {
         try {
@@ -61,4 +63,6 @@ export function toWritableStream<T>(
     },
     new CountQueuingStrategy({ highWaterMark }),
   );
+  // The declared type is resolved where the caller compiles; here it is this same WritableStream.
+  return stream as never;
 }
