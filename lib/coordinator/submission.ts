@@ -1,0 +1,180 @@
+import { RESOLVED, type AdmissionTarget } from '../queue/admission.js';
+import { describeValue } from '../errors/backpressure-error.js';
+import { CoordinatorClosedError, isCoordinatorClosedError } from '../errors/coordinator-closed-error.js';
+import { isQueueFullError } from '../errors/queue-full-error.js';
+import { isQueueTimeoutError } from '../errors/queue-timeout-error.js';
+import type { SubmitOptions } from './write-coordinator-options.js';
+import { checkSubmitOptions } from './resolve-coordinator-options.js';
+import { RUNNING, STOPPING, heldItems, type CoordinatorCore } from './coordinator-core.js';
+
+// The way in: the checks and the admission behind `submit`, `submitMany`, `trySubmit` and `ready`.
+// Every item offered is counted once as submitted: stored, dropped, or refused.
+
+/**
+ * @internal `WriteCoordinator.submit`: bad options reject (an async method never throws).
+ *
+ * @example
+ * ```ts
+ * await submit(core, row, { timeoutMs: 1_000 });
+ * ```
+ */
+export function submit<T>(core: CoordinatorCore<T>, item: T, options?: SubmitOptions): Promise<void> {
+  if (options !== undefined) {
+    try {
+      checkSubmitOptions(options);
+    } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject(error);
+    }
+  }
+  return offer(core, item, options);
+}
+
+/**
+ * @internal `submit` after its options were checked: refused once stopping, auto-starts an idle
+ * coordinator, admits at once when there is room (the shared resolved promise), otherwise applies
+ * the overflow strategy.
+ *
+ * @example
+ * ```ts
+ * const result = offer(core, row, undefined);
+ * if (result !== RESOLVED) await result;
+ * ```
+ */
+export function offer<T>(
+  core: CoordinatorCore<T>,
+  item: T,
+  options: SubmitOptions | undefined,
+): Promise<void> {
+  if (core.lifecycle !== RUNNING) {
+    if (core.lifecycle >= STOPPING) return refuse(core, new CoordinatorClosedError(core.id));
+    if (core.autoStart) {
+      try {
+        core.start();
+      } catch (error) {
+        return refuse(core, error as Error);
+      }
+    }
+  }
+  if (core.admission.tryAdmit(item)) {
+    core.signal.depthChanged();
+    return RESOLVED;
+  }
+  return core.admission.overflowed(item, options?.signal, options?.timeoutMs);
+}
+
+/**
+ * @internal `WriteCoordinator.submitMany`: offers in order, stops at the first refusal and tells
+ * its error how many of this call's items were `accepted` before it.
+ *
+ * @example
+ * ```ts
+ * await submitMany(core, rows, undefined);
+ * ```
+ */
+export async function submitMany<T>(
+  core: CoordinatorCore<T>,
+  items: Iterable<T>,
+  options: SubmitOptions | undefined,
+): Promise<void> {
+  if (items === null || items === undefined || typeof items[Symbol.iterator] !== 'function') {
+    throw new TypeError(`items must be iterable, found ${describeValue(items)}`);
+  }
+  if (options !== undefined) checkSubmitOptions(options);
+  let accepted = 0;
+  try {
+    for (const item of items) {
+      const result = offer(core, item, options);
+      if (result !== RESOLVED) await result;
+      accepted++;
+    }
+  } catch (error) {
+    if (isCoordinatorClosedError(error)) {
+      // Waits refused at stop share one error (refusing them stays O(1) each): this call gets its own.
+      const own = new CoordinatorClosedError(error.coordinatorId, error.message);
+      own.accepted = accepted;
+      throw own;
+    }
+    if (isQueueFullError(error) || isQueueTimeoutError(error)) {
+      (error as { accepted?: number }).accepted = accepted;
+    }
+    throw error;
+  }
+}
+
+/**
+ * @internal `WriteCoordinator.trySubmit`: admits without waiting (or claims the room a resolved
+ * `ready` holds), drops under a drop strategy, and otherwise returns `false` counting nothing.
+ *
+ * @example
+ * ```ts
+ * if (!trySubmit(core, row)) await ready(core, undefined);
+ * ```
+ */
+export function trySubmit<T>(core: CoordinatorCore<T>, item: T): boolean {
+  if (core.lifecycle >= STOPPING) throw new CoordinatorClosedError(core.id);
+  if (core.admission.claim(item)) {
+    core.signal.depthChanged();
+    return true;
+  }
+  if (core.admission.refusesWhenFull) return false;
+  void core.admission.overflowed(item, undefined, undefined);
+  return true;
+}
+
+/**
+ * @internal `WriteCoordinator.ready`: bad options throw at once, a stopping coordinator rejects.
+ *
+ * @example
+ * ```ts
+ * await ready(core, { timeoutMs: 5_000 });
+ * ```
+ */
+export function ready<T>(core: CoordinatorCore<T>, options: SubmitOptions | undefined): Promise<void> {
+  if (options !== undefined) checkSubmitOptions(options);
+  if (core.lifecycle >= STOPPING) return Promise.reject(new CoordinatorClosedError(core.id));
+  return core.admission.ready(options?.signal, options?.timeoutMs);
+}
+
+/**
+ * @internal What the coordinator's admission admits into: its batch queue, with everything held
+ * (queued plus in flight) counting against capacity, and the counting of every item offered.
+ * `core` is read when the admission calls, once the coordinator is built.
+ *
+ * @example
+ * ```ts
+ * const admission = new Admission<Row>(capacity, overflow, scheduler, admissionTarget(() => core));
+ * ```
+ */
+export function admissionTarget<T>(core: () => CoordinatorCore<T>): AdmissionTarget<T> {
+  return {
+    held: () => heldItems(core()),
+    store: (item) => {
+      const c = core();
+      c.queue.push(item);
+      c.counters.submitted++;
+    },
+    canEvict: () => core().queue.length > 0,
+    evictOldest: () => core().queue.shift(),
+    dropped: (item, newcomer) => {
+      const c = core();
+      if (newcomer) c.counters.submitted++;
+      c.counters.dropped++;
+      c.reports.dropped(item);
+    },
+    // A refused offer and a withdrawn wait (abort, timeout, stop) count as refused submits.
+    refused: () => core().counters.countRefused(),
+    roomReleased: () => {
+      const c = core();
+      if (c.lifecycle >= STOPPING) return;
+      c.admission.admitWaiting();
+      c.signal.depthChanged();
+    },
+  };
+}
+
+/** Counts a refused submit and returns its rejection. */
+function refuse<T>(core: CoordinatorCore<T>, error: Error): Promise<void> {
+  core.counters.countRefused();
+  return Promise.reject(error);
+}
