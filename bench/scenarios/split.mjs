@@ -22,6 +22,10 @@ function feeds(lib, n) {
     list.push(
       { name: 'trySubmit + ready', run: () => runTrySubmit(lib, n) },
       {
+        name: 'trySubmit + ready, level$ subscribed',
+        run: () => runTrySubmit(lib, n, { levelSubscriber: true }),
+      },
+      {
         name: 'trySubmit + ready, depth$ subscribed',
         run: () => runTrySubmit(lib, n, { depthSubscriber: true }),
       },

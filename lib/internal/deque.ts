@@ -3,7 +3,7 @@
  * `Array.prototype.shift` that a plain array queue pays on every take.
  *
  * The buffer's size is always a power of two, so that a position wraps with a bit mask: `push` and
- * `shift` sit on the coordinator's per-item path, where `%` (an integer division) was measurable.
+ * `shift` sit on the coordinator's per-item path, where `%` costs an integer division per item.
  */
 export class Deque<T> {
   private buffer: (T | undefined)[];
