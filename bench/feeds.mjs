@@ -30,14 +30,21 @@ async function finish(name, coordinator, t0, counted, n) {
   return ms;
 }
 
-/** The hot-path form: `if (!c.trySubmit(x)) { await c.ready(); c.trySubmit(x); }`. */
-export async function runTrySubmit(lib, n, { levelSubscriber = false } = {}) {
+/**
+ * The hot-path form: `if (!c.trySubmit(x)) { await c.ready(); c.trySubmit(x); }`, with nothing
+ * subscribed, a `level$` subscriber or a `depth$` subscriber (which sees every depth change).
+ */
+export async function runTrySubmit(lib, n, { levelSubscriber = false, depthSubscriber = false } = {}) {
   let count = 0;
   const c = makeCoordinator(lib, (batch) => {
     count += batch.length;
   });
   let last;
-  const sub = levelSubscriber ? c.level$.subscribe((level) => (last = level)) : null;
+  const sub = levelSubscriber
+    ? c.level$.subscribe((level) => (last = level))
+    : depthSubscriber
+      ? c.depth$.subscribe((depth) => (last = depth))
+      : null;
   const t0 = now();
   for (let i = 0; i < n; i++) {
     if (!c.trySubmit(i)) {
@@ -51,15 +58,20 @@ export async function runTrySubmit(lib, n, { levelSubscriber = false } = {}) {
   return ms;
 }
 
-/** One awaited `submit` per item. */
-export async function runAwaitedSubmit(lib, n) {
+/** One awaited `submit` per item; optionally with a `depth$` subscriber. */
+export async function runAwaitedSubmit(lib, n, { depthSubscriber = false } = {}) {
   let count = 0;
   const c = makeCoordinator(lib, (batch) => {
     count += batch.length;
   });
+  let last;
+  const sub = depthSubscriber ? c.depth$.subscribe((depth) => (last = depth)) : null;
   const t0 = now();
   for (let i = 0; i < n; i++) await c.submit(i);
-  return finish('awaited submit', c, t0, () => count, n);
+  const ms = await finish('awaited submit', c, t0, () => count, n);
+  sub?.unsubscribe();
+  void last;
+  return ms;
 }
 
 /** `submitMany` with arrays of 500, as a reader of rows would. */

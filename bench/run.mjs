@@ -1,4 +1,5 @@
-// `npm run bench [-- --quick] [-- --only=feeds,feeds-als,bursts,sqlite,feedback,levels,latency,memory,loop,step,fleet]`: runs the
+// `npm run bench [-- --quick] [-- --only=feeds,feeds-als,bursts,split,sqlite,feedback,levels,latency,memory,loop,step,fleet]`
+// [-- --ref=<commit>] (what `split` compares against; default: the last commit before the coordinator split): runs the
 // scenarios against their peers, prints markdown tables with ratios, and writes
 // bench/results/latest.json (a quick or partial run writes bench/results/quick.json, not committed).
 // Needs the ESM build (`npm run bench` builds first). Each scenario runs in a fresh Node process
@@ -9,6 +10,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatScenario, formatTargets } from './harness.mjs';
+import { referenceBuild } from './reference-build.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -16,6 +18,7 @@ const SCENARIOS = [
   ['feeds', './scenarios/feeds.mjs'],
   ['feeds-als', './scenarios/feeds-als.mjs'],
   ['bursts', './scenarios/burst-scaling.mjs'],
+  ['split', './scenarios/split.mjs'],
   ['sqlite', './scenarios/sqlite.mjs'],
   ['feedback', './scenarios/feedback-overhead.mjs'],
   ['levels', './scenarios/level-derivation.mjs'],
@@ -47,9 +50,15 @@ async function runChild(id, out) {
   const scenario = await import(path);
   const lib = await import(entry);
   const libNode = await import(join(dirname(entry), 'node', 'index.js'));
+  // The build the `split` scenario compares against, when the parent built one.
+  const refDist = option('ref-dist');
+  const ref =
+    refDist === undefined
+      ? undefined
+      : { lib: await import(join(refDist, 'index.js')), sha: option('ref-sha') ?? 'unknown' };
   let result;
   try {
-    result = await scenario.run({ lib, libNode, quick, log: (line) => console.log(line) });
+    result = await scenario.run({ lib, libNode, ref, quick, log: (line) => console.log(line) });
   } catch (error) {
     result = { error: String(error?.stack ?? error) };
   }
@@ -129,6 +138,15 @@ async function runAll() {
       `--dist=${snapshot}`,
     ];
     if (quick) childArgs.push('--quick');
+    if (id === 'split') {
+      try {
+        const { sha, dist: refDist } = referenceBuild(root, option('ref'));
+        childArgs.push(`--ref-dist=${refDist}`, `--ref-sha=${sha}`);
+      } catch (error) {
+        // No git history (a packed tarball) or a commit that does not build: the scenario says so.
+        console.error(`split: no reference build: ${error.message}`);
+      }
+    }
     const run = spawnSync(process.execPath, childArgs, { stdio: ['ignore', 'inherit', 'inherit'] });
     const seconds = (performance.now() - t0) / 1000;
     let result;

@@ -203,7 +203,7 @@ try {
   ];
   const consumer = (
     dom,
-  ) => `import { WriteCoordinator, feedbackBus, type WriteContext } from 'rxjs-backpressure';
+  ) => `import { WriteCoordinator, feedbackBus, toWritableStream, type WriteContext } from 'rxjs-backpressure';
 import { createTestScheduler } from 'rxjs-backpressure/testing';
 ${dom ? "import { HttpFeedbackBroadcaster } from 'rxjs-backpressure/webhook';\n" : ''}
 declare const db: { insert(rows: readonly number[], options: { signal: WriteContext['signal'] }): Promise<number> };
@@ -211,7 +211,14 @@ const coordinator = new WriteCoordinator<number>({ sink: (batch, { signal }) => 
 void coordinator.submit(1);
 feedbackBus().subscribe((event) => void event.level);
 void createTestScheduler;
-${dom ? "void new HttpFeedbackBroadcaster({ url: 'https://example.test/feedback' });\nfetch('/x', { signal: new AbortController().signal }).catch(() => undefined);\n" : ''}
+const stream = toWritableStream(coordinator);
+void stream;
+${
+  // With a streams lib the chunk type is kept: a WritableStream<number>, not one of strings.
+  dom
+    ? 'const numbers: WritableStream<number> = stream;\nvoid numbers;\n// @ts-expect-error a stream of numbers is not a stream of strings\nconst strings: WritableStream<string> = stream;\nvoid strings;\n'
+    : ''
+}${dom ? "void new HttpFeedbackBroadcaster({ url: 'https://example.test/feedback' });\nfetch('/x', { signal: new AbortController().signal }).catch(() => undefined);\n" : ''}
 export {};
 `;
   for (const lib of [['ES2022'], ['ES2022', 'DOM']]) {

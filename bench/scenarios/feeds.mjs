@@ -28,6 +28,11 @@ export function variants(lib, libNode, n) {
       run: () => runTrySubmit(lib, n, { levelSubscriber: true }),
       ours: true,
     },
+    {
+      name: 'trySubmit + ready, depth$ subscribed',
+      run: () => runTrySubmit(lib, n, { depthSubscriber: true }),
+      ours: true,
+    },
     { name: 'awaited submit', run: () => runAwaitedSubmit(lib, n), ours: true },
     { name: 'submitMany(500)', run: () => runSubmitMany(lib, n), ours: true },
     { name: 'submitTo after pauseWhile', run: () => runSubmitTo(lib, n), ours: true },

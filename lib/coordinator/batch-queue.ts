@@ -32,6 +32,12 @@ export class BatchQueue<T> {
   private markHead = 0;
   private flushTimer: Subscription | null = null;
   private closed = false;
+  // The length at which a push next wakes a worker. Waking on every push past `batchSize` cost a
+  // call per item once the queue held a batch, though a sleeping worker only needs waking once per
+  // batch: a worker sleeps only after finding less than a batch, so the length reaching `batchSize`
+  // (or each further `batchSize`, for the next sleeper) is when one is due. Any removal lowers it
+  // back to `batchSize`; 1 (every push) when each item is a batch of its own.
+  private wakeAt: number;
 
   constructor(
     readonly batchSize: number,
@@ -42,6 +48,7 @@ export class BatchQueue<T> {
     private readonly wake: () => void,
   ) {
     this.items = new Deque<T>(Math.min(initialCapacity, 1024));
+    this.wakeAt = this.firstWake();
   }
 
   /** Items queued now. */
@@ -66,12 +73,16 @@ export class BatchQueue<T> {
     }
     items.push(item);
     this.seqIn++;
-    if (items.length >= this.batchSize || this.flushIntervalMs === 0 || this.flushAll) this.wake();
+    if (items.length >= this.wakeAt || this.flushAll) {
+      this.wakeAt = items.length + this.firstWake();
+      this.wake();
+    }
   }
 
   /** Removes and returns the oldest item (the `'drop-oldest'` eviction). */
   shift(): T {
     this.seqOut++;
+    this.wakeAt = this.firstWake();
     return this.items.shift() as T;
   }
 
@@ -107,6 +118,7 @@ export class BatchQueue<T> {
   take(max: number): T[] {
     const batch = this.items.take(max);
     this.seqOut += batch.length;
+    this.wakeAt = this.firstWake();
     // Drop the marks of items just taken, so that the marks never outnumber the queued items.
     this.headDeadline();
     return batch;
@@ -136,6 +148,11 @@ export class BatchQueue<T> {
       this.markHead = 0;
     }
     return this.headMarkAt + this.flushIntervalMs;
+  }
+
+  /** How many items make a batch worth waking a worker for. */
+  private firstWake(): number {
+    return this.flushIntervalMs === 0 ? 1 : this.batchSize;
   }
 
   private armFlush(delay: number): void {

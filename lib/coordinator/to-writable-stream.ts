@@ -5,6 +5,16 @@ import {
   type CoordinatorStreamOptions,
 } from './coordinator-stream-options.js';
 
+declare global {
+  // Merges with the platform's `WritableStream<W = any>` where a lib declares one (DOM,
+  // @types/node), so that the return type below can name `WritableStream<T>` and keep the chunk
+  // type; where no lib does (ES2022 alone) it is an empty interface that only makes the name exist.
+  // The type parameter is spelled exactly as DOM and @types/node spell theirs: merged declarations
+  // must agree on it.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any
+  interface WritableStream<W = any> {}
+}
+
 /**
  * A WHATWG `WritableStream` that submits every chunk to `coordinator`, whose backpressure is the
  * coordinator's: `readable.pipeTo(toWritableStream(coordinator))` works in browsers and in Node.
@@ -40,9 +50,9 @@ import {
 export function toWritableStream<T>(
   coordinator: WriteCoordinator<T>,
   options?: CoordinatorStreamOptions,
-  // The platform's WritableStream where a lib declares one (DOM, @types/node); spelled out this way so
-  // that the declarations still compile in a project whose lib has no streams (ES2022 alone).
-): typeof globalThis extends { WritableStream: { prototype: infer S } } ? S : unknown {
+  // The platform's `WritableStream<T>` where the caller's lib declares one (DOM, @types/node),
+  // `unknown` where none does (lib ES2022 alone has no stream to pipe into it anyway).
+): typeof globalThis extends { WritableStream: unknown } ? WritableStream<T> : unknown {
   assertStreamTarget('toWritableStream', coordinator);
   const { highWaterMark, stop } = resolveStreamOptions('toWritableStream', options);
   const stopIfAsked = async (): Promise<void> => {
@@ -63,6 +73,5 @@ export function toWritableStream<T>(
     },
     new CountQueuingStrategy({ highWaterMark }),
   );
-  // The declared type is resolved where the caller compiles; here it is this same WritableStream.
-  return stream as never;
+  return stream;
 }

@@ -21,6 +21,24 @@ describe('BatchQueue', () => {
     expect(queue.length).toBe(0);
   });
 
+  it('wakes a worker once per batch queued, not on every push past the first batch', () => {
+    const { clock, queue, wakes } = setup(3, 100);
+    for (let i = 1; i <= 8; i++) queue.push(i);
+    expect(wakes()).toBe(2); // at 3 and at 6 items: one for each sleeper a full batch is ready for
+    expect(queue.takeBatch(clock.now())).toEqual([1, 2, 3]);
+    expect(wakes()).toBe(3); // 5 left: the take wakes another worker for the next full batch
+    expect(queue.takeBatch(clock.now())).toEqual([4, 5, 6]);
+    queue.push(9); // 3 queued again after the takes: a batch is ready
+    expect(wakes()).toBe(4);
+    expect(queue.takeBatch(clock.now())).toEqual([7, 8, 9]);
+  });
+
+  it('wakes a worker on every push with flushIntervalMs 0', () => {
+    const { queue, wakes } = setup(10, 0);
+    for (let i = 0; i < 5; i++) queue.push(i);
+    expect(wakes()).toBe(5);
+  });
+
   it('holds a partial batch until flushIntervalMs after its oldest item, then wakes a worker', async () => {
     const { clock, queue, wakes } = setup(10, 100);
     queue.push(1);

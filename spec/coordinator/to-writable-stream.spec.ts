@@ -2,17 +2,6 @@ import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import { toWritableStream } from '../../lib/coordinator/to-writable-stream.js';
 import { delay, gatedCoordinator, range, waitFor } from './helpers.js';
 
-/**
- * `toWritableStream`'s result as the platform's `WritableStream` of numbers: its declared type is
- * resolved from the caller's lib, which makes the chunk type `any` here.
- */
-function writableTo(
-  coordinator: Parameters<typeof toWritableStream<number>>[0],
-  options?: Parameters<typeof toWritableStream>[1],
-): WritableStream<number> {
-  return toWritableStream(coordinator, options) as WritableStream<number>;
-}
-
 const stopAll: WriteCoordinator<unknown>[] = [];
 afterEach(async () => {
   await Promise.all(stopAll.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 })));
@@ -52,11 +41,23 @@ function slowCoordinator(capacity: number) {
 }
 
 describe('toWritableStream', () => {
+  it("is declared as the platform's WritableStream of the coordinator's item type", () => {
+    const coordinator = new WriteCoordinator<number>({ bus: null, autoStart: false, sink: () => undefined });
+    stopAll.push(coordinator as WriteCoordinator<unknown>);
+    const stream = toWritableStream(coordinator);
+    // Type-level: the chunk type is kept (tsc checks this file in `npm run typecheck`).
+    const typed: WritableStream<number> = stream;
+    // @ts-expect-error a stream of numbers is not a stream of strings
+    const wrong: WritableStream<string> = stream;
+    expect(typed).toBeInstanceOf(WritableStream);
+    expect(wrong).toBe(typed);
+  });
+
   it('takes a real pipeTo of 500 chunks through a coordinator of capacity 20, in order, and leaves it running', async () => {
     const { coordinator, written } = slowCoordinator(20);
     let mostHeld = 0;
     const sub = coordinator.depth$.subscribe((depth) => (mostHeld = Math.max(mostHeld, depth)));
-    await readableOf(range(500)).pipeTo(writableTo(coordinator));
+    await readableOf(range(500)).pipeTo(toWritableStream(coordinator));
     await waitFor(() => written.length === 500, 10_000, 'every write');
     sub.unsubscribe();
     expect(written).toEqual(range(500));
@@ -89,7 +90,7 @@ describe('toWritableStream', () => {
       { capacity: 2, batchSize: 2, overflow: 'reject' },
       stopAll,
     );
-    await expect(readableOf([1, 2, 3, 4]).pipeTo(writableTo(coordinator))).rejects.toMatchObject({
+    await expect(readableOf([1, 2, 3, 4]).pipeTo(toWritableStream(coordinator))).rejects.toMatchObject({
       name: 'QueueFullError',
     });
     expect(coordinator.health()).toMatchObject({ submitted: 3, rejected: 1 });
@@ -98,7 +99,7 @@ describe('toWritableStream', () => {
   it('errors the stream with CoordinatorClosedError once the coordinator is stopped', async () => {
     const { coordinator } = gatedCoordinator<number>({}, stopAll);
     await coordinator.stop({ drain: false, timeoutMs: 10 });
-    await expect(readableOf([1]).pipeTo(writableTo(coordinator))).rejects.toMatchObject({
+    await expect(readableOf([1]).pipeTo(toWritableStream(coordinator))).rejects.toMatchObject({
       name: 'CoordinatorClosedError',
     });
     expect(coordinator.health()).toMatchObject({ submitted: 1, rejected: 1 });
@@ -106,7 +107,9 @@ describe('toWritableStream', () => {
 
   it('stops (and drains) the coordinator on close when stopCoordinator asks for it', async () => {
     const { coordinator, written } = slowCoordinator(20);
-    await readableOf(range(50)).pipeTo(writableTo(coordinator, { stopCoordinator: { timeoutMs: 5_000 } }));
+    await readableOf(range(50)).pipeTo(
+      toWritableStream(coordinator, { stopCoordinator: { timeoutMs: 5_000 } }),
+    );
     expect(coordinator.state).toBe('stopped');
     expect(written).toEqual(range(50));
   });
