@@ -320,8 +320,7 @@ describe('WriteCoordinator retries', () => {
       const coordinator = make<number>({
         sink: () => undefined,
         deadLetter: {
-          put: () =>
-            clock.sleep(150).then(() => Promise.reject(new Error('late'))),
+          put: () => clock.sleep(150).then(() => Promise.reject(new Error('late'))),
         },
       });
       await coordinator.submit(1);

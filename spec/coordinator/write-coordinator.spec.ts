@@ -29,7 +29,7 @@ afterEach(async () => {
 describe('WriteCoordinator', () => {
   describe('writes', () => {
     it('writes 47 items with 2 workers, batch 10, flush 50 ms', async () => {
-      const sink = new RecordingSink<number>(clock, );
+      const sink = new RecordingSink<number>(clock);
       const coordinator = make<number>({ sink: sink.write, workers: 2, batchSize: 10, flushIntervalMs: 50 });
       coordinator.start();
       for (const i of range(47)) await coordinator.submit(i);
@@ -40,7 +40,7 @@ describe('WriteCoordinator', () => {
     });
 
     it('writes everything given to submitMany', async () => {
-      const sink = new RecordingSink<number>(clock, );
+      const sink = new RecordingSink<number>(clock);
       const coordinator = make<number>({ sink: sink.write, batchSize: 16, flushIntervalMs: 20 });
       coordinator.start();
       await coordinator.submitMany(range(100));
@@ -72,7 +72,7 @@ describe('WriteCoordinator', () => {
     });
 
     it('flushes a partial batch by time', async () => {
-      const sink = new RecordingSink<number>(clock, );
+      const sink = new RecordingSink<number>(clock);
       const coordinator = make<number>({ sink: sink.write, batchSize: 100, flushIntervalMs: 60 });
       coordinator.start();
       await coordinator.submitMany([1, 2, 3]);
@@ -84,7 +84,7 @@ describe('WriteCoordinator', () => {
     });
 
     it('writes a full batch at once, without waiting for the flush interval', async () => {
-      const sink = new RecordingSink<number>(clock, );
+      const sink = new RecordingSink<number>(clock);
       const coordinator = make<number>({ sink: sink.write, batchSize: 5, flushIntervalMs: 10_000 });
       coordinator.start();
       await coordinator.submitMany(range(5));
@@ -116,7 +116,7 @@ describe('WriteCoordinator', () => {
     });
 
     it('caps batches at the capacity', async () => {
-      const sink = new RecordingSink<number>(clock, );
+      const sink = new RecordingSink<number>(clock);
       const coordinator = make<number>({ sink: sink.write, capacity: 4, batchSize: 500, flushIntervalMs: 5 });
       expect(coordinator.batchSize).toBe(4);
       coordinator.start();
@@ -128,7 +128,7 @@ describe('WriteCoordinator', () => {
 
   describe('idle workers', () => {
     it('writes again at once after staying idle for several flush intervals', async () => {
-      const sink = new RecordingSink<number>(clock, );
+      const sink = new RecordingSink<number>(clock);
       const coordinator = make<number>({ sink: sink.write, workers: 2, batchSize: 10, flushIntervalMs: 20 });
       coordinator.start();
       await clock.advance(150);
@@ -139,7 +139,7 @@ describe('WriteCoordinator', () => {
     });
 
     it('writes a partial batch flushIntervalMs after its first item, however long it sat idle before', async () => {
-      const sink = new RecordingSink<number>(clock, );
+      const sink = new RecordingSink<number>(clock);
       const coordinator = make<number>({ sink: sink.write, batchSize: 10, flushIntervalMs: 50 });
       coordinator.start();
       for (let round = 0; round < 3; round++) {
@@ -166,7 +166,7 @@ describe('WriteCoordinator', () => {
           return clock.schedule(work, ms, state);
         },
       };
-      const sink = new RecordingSink<number>(clock, );
+      const sink = new RecordingSink<number>(clock);
       const coordinator = make<number>({
         sink: sink.write,
         flushIntervalMs: 30,
@@ -252,7 +252,7 @@ describe('WriteCoordinator', () => {
     });
 
     it('queues items submitted before start and writes them once started', async () => {
-      const sink = new RecordingSink<number>(clock, );
+      const sink = new RecordingSink<number>(clock);
       const coordinator = make<number>({ sink: sink.write, batchSize: 10, flushIntervalMs: 10 });
       await coordinator.submitMany(range(5));
       await clock.advance(40);
