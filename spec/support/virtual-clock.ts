@@ -35,7 +35,8 @@ export class VirtualClock implements SchedulerLike {
     state: S | undefined,
   ): Subscription {
     const action = Object.assign(owner, {
-      schedule: (nextState?: S, nextDelay = 0): Subscription => this.enqueue(owner, work, nextDelay, nextState),
+      schedule: (nextState?: S, nextDelay = 0): Subscription =>
+        this.enqueue(owner, work, nextDelay, nextState),
     }) as unknown as SchedulerAction<S>;
     this.queue.push({
       due: this.time + Math.max(0, delay),
