@@ -133,7 +133,6 @@ describe.each(kinds)('fleet feedback between processes over $transport', ({ tran
     reader.stop();
     expect(stale).toMatchObject({ coordinatorId: 'store', level: 'ok', previousLevel: 'hard' });
     expect(after).toBeGreaterThanOrEqual(700); // not before the last heartbeat aged 1 s
-    console.log(`fleet e2e (${kind}): SIGKILLed publisher read as feedback_stale ${after} ms after the kill`);
   }, 30_000);
 
   it("paces a producer in this process by the child's coordinator, with 0 items refused", async () => {
@@ -175,8 +174,5 @@ describe.each(kinds)('fleet feedback between processes over $transport', ({ tran
     expect(levels.indexOf('hard')).toBeGreaterThan(0);
     expect(health.rejected).toBe(0);
     expect(health.submitted).toBe(sent);
-    console.log(
-      `fleet e2e (${kind}): producer saw ${levels.join(' -> ')}; ${sent} items sent, ${health.rejected} refused`,
-    );
   }, 40_000);
 });
