@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only=feeds,feeds-als,bursts,sqlite,feedback,levels,latency,memory,loop,step,fleet]`: runs the
+// `npm run bench [-- --quick] [-- --only=feeds,feeds-als,bursts,sqlite,feedback,levels,latency,memory,loop,step,fleet,webhook]`: runs the
 // scenarios against their peers, prints markdown tables with ratios, and writes
 // bench/results/latest.json (a quick or partial run writes bench/results/quick.json, not committed).
 // Needs the ESM build (`npm run bench` builds first). Each scenario runs in a fresh Node process
@@ -24,6 +24,7 @@ const SCENARIOS = [
   ['loop', './scenarios/closed-loop.mjs'],
   ['fleet', './scenarios/fleet-latency.mjs'],
   ['step', './scenarios/step-change.mjs'],
+  ['webhook', './scenarios/webhook.mjs'],
 ];
 
 const args = process.argv.slice(2);
@@ -47,9 +48,10 @@ async function runChild(id, out) {
   const scenario = await import(path);
   const lib = await import(entry);
   const libNode = await import(join(dirname(entry), 'node', 'index.js'));
+  const libWebhook = await import(join(dirname(entry), 'webhook', 'index.js'));
   let result;
   try {
-    result = await scenario.run({ lib, libNode, quick, log: (line) => console.log(line) });
+    result = await scenario.run({ lib, libNode, libWebhook, quick, log: (line) => console.log(line) });
   } catch (error) {
     result = { error: String(error?.stack ?? error) };
   }
