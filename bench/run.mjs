@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only=feeds,feeds-als,bursts,split,sqlite,feedback,levels,latency,memory,loop,step,fleet]`
+// `npm run bench [-- --quick] [-- --only=feeds,feeds-als,bursts,split,sqlite,feedback,levels,latency,memory,loop,step,fleet,webhook]`
 // [-- --ref=<commit>] (what `split` compares against; default: the last commit before the coordinator split): runs the
 // scenarios against their peers, prints markdown tables with ratios, and writes
 // bench/results/latest.json (a quick or partial run writes bench/results/quick.json, not committed).
@@ -27,6 +27,7 @@ const SCENARIOS = [
   ['loop', './scenarios/closed-loop.mjs'],
   ['fleet', './scenarios/fleet-latency.mjs'],
   ['step', './scenarios/step-change.mjs'],
+  ['webhook', './scenarios/webhook.mjs'],
 ];
 
 const args = process.argv.slice(2);
@@ -50,6 +51,7 @@ async function runChild(id, out) {
   const scenario = await import(path);
   const lib = await import(entry);
   const libNode = await import(join(dirname(entry), 'node', 'index.js'));
+  const libWebhook = await import(join(dirname(entry), 'webhook', 'index.js'));
   // The build the `split` scenario compares against, when the parent built one.
   const refDist = option('ref-dist');
   const ref =
@@ -58,7 +60,7 @@ async function runChild(id, out) {
       : { lib: await import(join(refDist, 'index.js')), sha: option('ref-sha') ?? 'unknown' };
   let result;
   try {
-    result = await scenario.run({ lib, libNode, ref, quick, log: (line) => console.log(line) });
+    result = await scenario.run({ lib, libNode, libWebhook, ref, quick, log: (line) => console.log(line) });
   } catch (error) {
     result = { error: String(error?.stack ?? error) };
   }

@@ -514,13 +514,24 @@ describe('CircuitBreaker', () => {
     });
   });
 
-  it('opens and turns half-open on the real async scheduler', async () => {
-    const breaker = new CircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 20 });
-    failTimes(breaker, 1);
-    const permit = await breaker.acquire(AbortSignal.timeout(5_000));
-    expect(permit).toEqual({ probe: true });
-    expect(breaker.state).toBe('half-open');
-    breaker.recordSuccess(permit);
-    expect(breaker.state).toBe('closed');
+  it('opens and turns half-open on the default async scheduler', async () => {
+    // Jest's fake timers drive asyncScheduler's own setInterval: the default, on virtual time.
+    jest.useFakeTimers();
+    try {
+      const breaker = new CircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 20 });
+      failTimes(breaker, 1);
+      let permit: unknown;
+      void breaker.acquire().then((p) => (permit = p));
+      await jest.advanceTimersByTimeAsync(19);
+      expect(breaker.state).toBe('open');
+      expect(permit).toBeUndefined();
+      await jest.advanceTimersByTimeAsync(1);
+      expect(permit).toEqual({ probe: true });
+      expect(breaker.state).toBe('half-open');
+      breaker.recordSuccess(permit as CircuitPermit);
+      expect(breaker.state).toBe('closed');
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

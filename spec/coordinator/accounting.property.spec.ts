@@ -3,7 +3,8 @@ import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import type { WriteContext } from '../../lib/coordinator/sink.js';
 import type { DeadLetterRecord } from '../../lib/dead-letter/dead-letter-record.js';
 import type { OverflowStrategy } from '../../lib/queue/bounded-queue.js';
-import { FatalError, RetryableError, abortableDelay, delay, range } from './helpers.js';
+import { FatalError, RetryableError, range } from './helpers.js';
+import { VirtualClock } from '../support/virtual-clock.js';
 
 type Behaviour =
   | { readonly kind: 'ok'; readonly ms: number }
@@ -61,6 +62,8 @@ describe('WriteCoordinator accounting (property)', () => {
         const dropped: number[] = [];
         const rejected: number[] = [];
         let call = 0;
+        // Virtual time only: a failing seed replays the same run, step for step.
+        const clock = new VirtualClock();
         const check = (where: string): void => {
           const h = coordinator.health();
           const held = h.written + h.deadLettered + h.dropped + h.rejected + h.queueSize + h.inFlight;
@@ -72,10 +75,10 @@ describe('WriteCoordinator accounting (property)', () => {
           check('sink');
           const b = s.behaviours[call++ % s.behaviours.length]!;
           if (b.kind === 'hang') {
-            await abortableDelay(1e9, signal);
+            await clock.sleep(1e9, signal);
             return;
           }
-          await abortableDelay(b.ms, signal);
+          await clock.sleep(b.ms, signal);
           if (b.kind === 'retryable') throw new RetryableError('temporarily down');
           if (b.kind === 'fatal') throw new FatalError('bad batch');
           if (signal.aborted) throw signal.reason as Error;
@@ -85,6 +88,7 @@ describe('WriteCoordinator accounting (property)', () => {
         const coordinator = new WriteCoordinator<number>({
           sink,
           bus: null,
+          scheduler: clock,
           capacity: s.capacity,
           workers: Math.min(s.workers, s.capacity),
           batchSize: s.batchSize,
@@ -116,14 +120,14 @@ describe('WriteCoordinator accounting (property)', () => {
               rejected.push(i);
             });
             check('submit');
-            if (i % s.pauseEvery === 0) await delay(1);
+            if (i % s.pauseEvery === 0) await clock.sleep(1);
           }
         })();
-        await delay(s.stopAfterMs);
-        const report = await coordinator.stop({ drain: s.drain, timeoutMs: s.stopTimeoutMs });
+        await clock.advance(s.stopAfterMs);
+        const report = await clock.run(coordinator.stop({ drain: s.drain, timeoutMs: s.stopTimeoutMs }));
         check('stopped');
-        await producer;
-        await delay(5); // let sinks that were aborted settle
+        await clock.run(producer);
+        await clock.advance(5); // let sinks that were aborted settle
 
         const h = coordinator.health();
         expect(violations).toEqual([]);
@@ -163,15 +167,17 @@ describe('WriteCoordinator accounting (property)', () => {
         const landed: number[] = [];
         const violations: string[] = [];
         let call = 0;
+        const clock = new VirtualClock();
         const coordinator = new WriteCoordinator<number>({
           // Ignores its signal: -1 never settles, other latencies land the batch whatever happened.
           sink: async (batch) => {
             const ms = s.latencies[call++ % s.latencies.length]!;
             if (ms < 0) return new Promise<void>(() => undefined);
-            await delay(ms);
+            await clock.sleep(ms);
             landed.push(...batch);
           },
           bus: null,
+          scheduler: clock,
           capacity: s.capacity,
           workers: Math.min(s.workers, s.capacity),
           batchSize: s.batchSize,
@@ -198,9 +204,9 @@ describe('WriteCoordinator accounting (property)', () => {
             check('submit');
           }
         })();
-        await delay(s.stopAfterMs);
-        await coordinator.stop({ drain: s.drain, timeoutMs: s.stopTimeoutMs });
-        await producer;
+        await clock.advance(s.stopAfterMs);
+        await clock.run(coordinator.stop({ drain: s.drain, timeoutMs: s.stopTimeoutMs }));
+        await clock.run(producer);
         const h = coordinator.health();
         expect(violations).toEqual([]);
         expect(h).toMatchObject({ queueSize: 0, inFlight: 0, submitted: s.items });

@@ -1,16 +1,23 @@
+import { interval } from 'rxjs';
 import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import type { WriteCoordinatorOptions } from '../../lib/coordinator/write-coordinator-options.js';
 import type { FeedbackEvent } from '../../lib/feedback/feedback-event.js';
 import { FeedbackBus } from '../../lib/feedback/feedback-bus.js';
 import type { CircuitState } from '../../lib/circuit-breaker/circuit-breaker.js';
 import type { BackpressureLevel } from '../../lib/levels/backpressure-level.js';
-import { FatalError, RetryableError, delay, expectBalanced, range, waitFor } from './helpers.js';
+import { FatalError, RetryableError, expectBalanced, range } from './helpers.js';
+import { VirtualClock } from '../support/virtual-clock.js';
 
+let clock: VirtualClock;
+/** Lets the coordinators run until `predicate` holds, within `timeoutMs` of virtual time. */
+const waitFor = (predicate: () => boolean, timeoutMs?: number, what?: string) =>
+  clock.until(predicate, timeoutMs, what);
 const live: WriteCoordinator<unknown>[] = [];
 function make<T>(options: WriteCoordinatorOptions<T>): WriteCoordinator<T> {
   const coordinator = new WriteCoordinator<T>({
     bus: null,
     autoStart: false,
+    scheduler: clock,
     flushIntervalMs: 0,
     batchSize: 1,
     retry: { maxAttempts: 100, initialBackoffMs: 5, maxBackoffMs: 5, jitter: false },
@@ -19,8 +26,11 @@ function make<T>(options: WriteCoordinatorOptions<T>): WriteCoordinator<T> {
   live.push(coordinator as WriteCoordinator<unknown>);
   return coordinator;
 }
+beforeEach(() => {
+  clock = new VirtualClock();
+});
 afterEach(async () => {
-  await Promise.all(live.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 })));
+  await clock.run(Promise.all(live.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 }))));
 });
 
 /** A sink that fails while `down`, and records the breaker's state at each call. */
@@ -30,8 +40,8 @@ function flakySink(getState: () => CircuitState) {
     calls: [] as { state: CircuitState; at: number }[],
     written: [] as number[],
     write: async (batch: readonly number[]): Promise<void> => {
-      sink.calls.push({ state: getState(), at: Date.now() });
-      await delay(10);
+      sink.calls.push({ state: getState(), at: clock.now() });
+      await clock.sleep(10);
       if (sink.down) throw new RetryableError('connection refused, retry later');
       sink.written.push(...batch);
     },
@@ -58,14 +68,14 @@ describe('WriteCoordinator circuit breaker', () => {
     const opened = events.at(-1)!;
     expect(opened).toMatchObject({ level: 'hard', reason: 'circuit_open', coordinatorId: 'default' });
     const callsAtOpen = sink.calls.length;
-    await delay(100);
+    await clock.advance(100);
     expect(sink.calls.length).toBe(callsAtOpen);
     sink.down = false;
     await waitFor(() => sink.written.length === 6, 5_000, 'all written');
     const halfOpenCalls = sink.calls.filter((c) => c.state === 'half-open');
     expect(halfOpenCalls).toHaveLength(1);
-    // The event's ts is the moment the breaker opened (the same clock as Date.now()).
-    expect(halfOpenCalls[0]!.at - opened.ts).toBeGreaterThanOrEqual(490);
+    // The event's ts is the moment the breaker opened (the coordinator's clock).
+    expect(halfOpenCalls[0]!.at - opened.ts).toBeGreaterThanOrEqual(500);
     expect(coordinator.health().circuitState).toBe('closed');
     expect(events.at(-1)).toMatchObject({ reason: 'circuit_closed', level: 'ok', previousLevel: 'hard' });
     expect(coordinator.level).toBe('ok');
@@ -103,11 +113,11 @@ describe('WriteCoordinator circuit breaker', () => {
       const done = (async () => {
         while (next < count && !stopped) {
           if (level === 'hard') {
-            await delay(5);
+            await clock.sleep(5);
             continue;
           }
           await coordinator.submit(next++);
-          await delay(5);
+          await clock.sleep(5);
         }
       })();
       return {
@@ -140,7 +150,7 @@ describe('WriteCoordinator circuit breaker', () => {
       } finally {
         producer.stop();
       }
-      await producer.done;
+      await clock.run(producer.done);
       expect(events.map((e) => [e.previousLevel, e.level, e.reason, e.queueSize])).toEqual([
         ['ok', 'hard', 'circuit_open', 1], // the batch is still held when its failure opens the breaker
         ['hard', 'ok', 'circuit_half_open', 0],
@@ -177,7 +187,7 @@ describe('WriteCoordinator circuit breaker', () => {
       const sink = {
         fatal: false,
         write: async (): Promise<void> => {
-          await delay(5);
+          await clock.sleep(5);
           if (sink.fatal) throw new FatalError('constraint violation');
           throw new RetryableError('connection refused');
         },
@@ -215,18 +225,20 @@ describe('WriteCoordinator circuit breaker', () => {
       coordinator.start();
       await coordinator.submit(1);
       await waitFor(() => coordinator.health().circuitState === 'open', 2_000, 'open');
-      const sampler = setInterval(() => {
+      const sampler = interval(2, clock).subscribe(() => {
         const h = coordinator.health();
         seen.push({ state: h.circuitState, level: h.level });
-      }, 2);
+      });
       try {
         await waitFor(() => sink.calls.some((c) => c.state === 'half-open'), 3_000, 'probe');
         sink.down = false;
         await waitFor(() => sink.written.length === 1, 3_000, 'written');
       } finally {
-        clearInterval(sampler);
+        sampler.unsubscribe();
       }
-      expect(seen.filter((s) => s.state === 'half-open').every((s) => s.level === 'hard')).toBe(true);
+      const halfOpen = seen.filter((s) => s.state === 'half-open');
+      expect(halfOpen.length).toBeGreaterThan(0);
+      expect(halfOpen.every((s) => s.level === 'hard')).toBe(true);
       expect(coordinator.level).toBe('ok');
     });
   });
@@ -282,7 +294,7 @@ describe('WriteCoordinator circuit breaker', () => {
     coordinator.start();
     await coordinator.submitMany(range(6));
     await waitFor(() => coordinator.health().circuitState === 'open', 2_000);
-    await delay(20);
+    await clock.advance(20);
     expect(coordinator.health()).toMatchObject({ inFlight: 2, queueSize: 4, busyWorkers: 2, level: 'hard' });
     expectBalanced(coordinator);
   });

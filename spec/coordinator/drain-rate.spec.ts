@@ -3,7 +3,8 @@ import { Subject } from 'rxjs';
 import { DRAIN_RATE_SAMPLE_MS, DRAIN_RATE_WINDOW_MS, drainRateOf } from '../../lib/coordinator/drain-rate.js';
 import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import type { WriteRecord } from '../../lib/coordinator/write-record.js';
-import { range, waitFor } from './helpers.js';
+import { range } from './helpers.js';
+import { VirtualClock } from '../support/virtual-clock.js';
 
 const written = (size: number): WriteRecord => ({
   coordinatorId: 'db',
@@ -92,7 +93,13 @@ describe('drainRateOf', () => {
 
 describe('WriteCoordinator.drainRate$', () => {
   it('measures the items its sink writes and completes at stop', async () => {
-    const coordinator = new WriteCoordinator<number>({ sink: () => undefined, bus: null, batchSize: 10 });
+    const clock = new VirtualClock();
+    const coordinator = new WriteCoordinator<number>({
+      sink: () => undefined,
+      bus: null,
+      batchSize: 10,
+      scheduler: clock,
+    });
     const rates: number[] = [];
     let completed = false;
     const subscription = coordinator.drainRate$.subscribe({
@@ -102,13 +109,13 @@ describe('WriteCoordinator.drainRate$', () => {
     try {
       coordinator.start();
       await coordinator.submitMany(range(50));
-      await waitFor(() => rates.some((r) => r > 0), 5_000, 'a drain-rate sample above 0');
+      await clock.until(() => rates.some((r) => r > 0), 5_000, 'a drain-rate sample above 0');
       expect(rates[0]).toBe(0);
-      await coordinator.stop();
+      await clock.run(coordinator.stop());
       expect(completed).toBe(true);
     } finally {
       subscription.unsubscribe();
-      await coordinator.stop();
+      await clock.run(coordinator.stop());
     }
   });
 });

@@ -1,34 +1,21 @@
-import { asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
+import { type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import type { WriteCoordinatorOptions } from '../../lib/coordinator/write-coordinator-options.js';
 import type { WriteContext } from '../../lib/coordinator/sink.js';
-
-export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Resolves once `predicate` holds, checking every 5 ms; rejects after `timeoutMs`. */
-export async function waitFor(
-  predicate: () => boolean,
-  timeoutMs = 5_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(5);
-  }
-}
 
 /** A sink that records every batch it stores (and every call it gets). */
 export class RecordingSink<T> {
   readonly batches: T[][] = [];
   readonly calls: { size: number; attempt: number; at: number }[] = [];
+  /** `clock` stamps each call (`at`), on the coordinator's scheduler. */
   constructor(
+    private readonly clock: { now(): number },
     private readonly behaviour: (batch: readonly T[], context: WriteContext) => Promise<void> | void = () =>
       undefined,
   ) {}
 
   readonly write = async (batch: readonly T[], context: WriteContext): Promise<void> => {
-    this.calls.push({ size: batch.length, attempt: context.attempt, at: Date.now() });
+    this.calls.push({ size: batch.length, attempt: context.attempt, at: this.clock.now() });
     await this.behaviour(batch, context);
     this.batches.push([...batch]);
   };
@@ -36,25 +23,6 @@ export class RecordingSink<T> {
   get items(): T[] {
     return this.batches.flat();
   }
-}
-
-/** Rejects when the signal aborts (a sink that honours its signal), else resolves after `ms`. */
-export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Asserts the accounting invariant of DESIGN.md on a health snapshot. */
@@ -76,19 +44,19 @@ export class FatalError extends Error {
 }
 
 /**
- * An asyncScheduler that records every delay it is given and which scheduled actions are still
- * live (neither run nor unsubscribed).
+ * A scheduler over `base` that records every delay it is given and which scheduled actions are
+ * still live (neither run nor unsubscribed).
  */
-export function spyScheduler() {
+export function spyScheduler(base: SchedulerLike) {
   const delays: number[] = [];
   const live = new Set<{ readonly ms: number }>();
   const scheduler: SchedulerLike = {
-    now: () => asyncScheduler.now(),
+    now: () => base.now(),
     schedule<S>(work: (this: SchedulerAction<S>, state?: S) => void, ms = 0, state?: S): Subscription {
       delays.push(ms);
       const entry = { ms };
       live.add(entry);
-      const subscription = asyncScheduler.schedule<S>(
+      const subscription = base.schedule<S>(
         function (this: SchedulerAction<S>, s?: S) {
           live.delete(entry);
           work.call(this, s);

@@ -1,7 +1,8 @@
 import { LevelClock } from '../../lib/coordinator/level-clock.js';
 import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import { manualClock } from '../support/manual-clock.js';
-import { range, waitFor } from './helpers.js';
+import { VirtualClock } from '../support/virtual-clock.js';
+import { range } from './helpers.js';
 
 describe('LevelClock', () => {
   it('adds up the time in each level, the running one included', () => {
@@ -51,13 +52,16 @@ describe('LevelClock', () => {
 });
 
 describe('WriteCoordinator health().timeInLevelMs', () => {
+  let clock: VirtualClock;
   const live: WriteCoordinator<unknown>[] = [];
+  beforeEach(() => {
+    clock = new VirtualClock();
+  });
   afterEach(async () => {
-    await Promise.all(live.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 })));
+    await clock.run(Promise.all(live.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 }))));
   });
 
   it('follows the depth: ok until filled, soft and hard while full, up to the health() call', async () => {
-    const clock = manualClock();
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const coordinator = new WriteCoordinator<number>({
@@ -67,29 +71,28 @@ describe('WriteCoordinator health().timeInLevelMs', () => {
       workers: 1,
       flushIntervalMs: 0,
       bus: null,
-      scheduler: clock.scheduler,
+      scheduler: clock,
     });
     live.push(coordinator as WriteCoordinator<unknown>);
-    clock.advance(40);
+    await clock.advance(40);
     await coordinator.submitMany(range(5)); // 50%: soft
-    clock.advance(30);
+    await clock.advance(30);
     await coordinator.submitMany(range(4)); // 90%: hard
-    clock.advance(20);
+    await clock.advance(20);
     expect(coordinator.health().timeInLevelMs).toEqual({ ok: 40, soft: 30, hard: 20 });
     coordinator.start();
     release();
-    await waitFor(() => coordinator.health().written === 9, 5_000, 'the batch to be written');
-    clock.advance(15);
+    await clock.until(() => coordinator.health().written === 9, 5_000, 'the batch to be written');
+    await clock.advance(15);
     expect(coordinator.health().timeInLevelMs).toEqual({ ok: 55, soft: 30, hard: 20 });
   });
 
   it('counts the breaker holding the level at hard, and stops counting at stop', async () => {
-    const clock = manualClock();
     let calls = 0;
     const coordinator = new WriteCoordinator<number>({
-      sink: () => {
+      sink: async () => {
         calls++;
-        clock.advance(100);
+        await clock.sleep(100);
         if (calls === 1) throw Object.assign(new Error('connection reset'), { retryable: true });
       },
       capacity: 100,
@@ -99,16 +102,16 @@ describe('WriteCoordinator health().timeInLevelMs', () => {
       retry: { maxAttempts: 3, initialBackoffMs: 1, jitter: false },
       circuitBreaker: { failureThreshold: 1, halfOpenAfterMs: 5 },
       bus: null,
-      scheduler: clock.scheduler,
+      scheduler: clock,
     });
     live.push(coordinator as WriteCoordinator<unknown>);
     coordinator.start();
     await coordinator.submit(1);
-    await waitFor(() => coordinator.health().written === 1, 5_000, 'the probe to write the item');
-    // Opened at 100 ms (after the first call), closed by the probe at 200 ms.
-    expect(coordinator.health().timeInLevelMs).toEqual({ ok: 100, soft: 0, hard: 100 });
-    await coordinator.stop();
-    clock.advance(1_000);
-    expect(coordinator.health().timeInLevelMs).toEqual({ ok: 100, soft: 0, hard: 100 });
+    await clock.until(() => coordinator.health().written === 1, 5_000, 'the probe to write the item');
+    // Opened at 100 ms (after the first call), half-open at 105 ms, closed by the 100 ms probe at 205 ms.
+    expect(coordinator.health().timeInLevelMs).toEqual({ ok: 100, soft: 0, hard: 105 });
+    await clock.run(coordinator.stop());
+    await clock.advance(1_000);
+    expect(coordinator.health().timeInLevelMs).toEqual({ ok: 100, soft: 0, hard: 105 });
   });
 });

@@ -7,24 +7,24 @@ import {
   CoordinatorClosedError,
 } from '../../lib/errors/coordinator-closed-error.js';
 import { isBackpressureError } from '../../lib/errors/backpressure-error.js';
-import {
-  RecordingSink,
-  RetryableError,
-  abortableDelay,
-  delay,
-  expectBalanced,
-  range,
-  waitFor,
-} from './helpers.js';
+import { RecordingSink, RetryableError, expectBalanced, range } from './helpers.js';
+import { VirtualClock } from '../support/virtual-clock.js';
 
+let clock: VirtualClock;
+/** Lets the coordinators run until `predicate` holds, within `timeoutMs` of virtual time. */
+const waitFor = (predicate: () => boolean, timeoutMs?: number, what?: string) =>
+  clock.until(predicate, timeoutMs, what);
 const live: WriteCoordinator<unknown>[] = [];
 function make<T>(options: WriteCoordinatorOptions<T>): WriteCoordinator<T> {
-  const coordinator = new WriteCoordinator<T>({ bus: null, autoStart: false, ...options });
+  const coordinator = new WriteCoordinator<T>({ bus: null, autoStart: false, scheduler: clock, ...options });
   live.push(coordinator as WriteCoordinator<unknown>);
   return coordinator;
 }
+beforeEach(() => {
+  clock = new VirtualClock();
+});
 afterEach(async () => {
-  await Promise.all(live.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 })));
+  await clock.run(Promise.all(live.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 }))));
 });
 
 const hanging = () => new Promise<void>(() => undefined);
@@ -32,13 +32,14 @@ const hanging = () => new Promise<void>(() => undefined);
 describe('WriteCoordinator lifecycle', () => {
   describe('stop({ drain: true })', () => {
     it('writes everything, partial batches at once, and reports it', async () => {
-      const sink = new RecordingSink<number>(() => delay(5));
+      const sink = new RecordingSink<number>(clock, () => clock.sleep(5));
       const coordinator = make<number>({ sink: sink.write, batchSize: 10, flushIntervalMs: 10_000 });
       coordinator.start();
       await coordinator.submitMany(range(25));
-      const started = Date.now();
-      const report = await coordinator.stop();
-      expect(Date.now() - started).toBeLessThan(1_000);
+      const started = clock.now();
+      const report = await clock.run(coordinator.stop());
+      // Not a flush interval: the partial batch goes at once, three 5 ms writes at most one after another.
+      expect(clock.now() - started).toBeLessThanOrEqual(15);
       expect(report).toEqual({
         drained: true,
         writtenDuringStop: 25,
@@ -65,11 +66,9 @@ describe('WriteCoordinator lifecycle', () => {
       });
       coordinator.start();
       await coordinator.submitMany(range(20));
-      const started = Date.now();
-      const report = await coordinator.stop({ timeoutMs: 200 });
-      const elapsed = Date.now() - started;
-      expect(elapsed).toBeGreaterThanOrEqual(190);
-      expect(elapsed).toBeLessThan(1_000);
+      const started = clock.now();
+      const report = await clock.run(coordinator.stop({ timeoutMs: 200 }));
+      expect(clock.now() - started).toBe(200);
       expect(report).toMatchObject({ drained: false, written: 0, deadLettered: 20 });
       expect(deadLetter.records.every((r) => r.reason === 'shutdown')).toBe(true);
       expect(deadLetter.records.flatMap((r) => r.items).sort((a, b) => a - b)).toEqual(range(20));
@@ -94,11 +93,9 @@ describe('WriteCoordinator lifecycle', () => {
       coordinator.start();
       await coordinator.submitMany(range(3));
       await waitFor(() => coordinator.health().circuitState === 'open', 1_000);
-      const started = Date.now();
-      const report = await coordinator.stop({ timeoutMs: 150 });
-      const elapsed = Date.now() - started;
-      expect(elapsed).toBeGreaterThanOrEqual(140);
-      expect(elapsed).toBeLessThan(1_000);
+      const started = clock.now();
+      const report = await clock.run(coordinator.stop({ timeoutMs: 150 }));
+      expect(clock.now() - started).toBe(150);
       expect(report).toMatchObject({ drained: false, deadLettered: 3 });
       expect(deadLetter.records.every((r) => r.reason === 'shutdown')).toBe(true);
     });
@@ -114,7 +111,7 @@ describe('WriteCoordinator lifecycle', () => {
       });
       coordinator.start();
       await coordinator.submit(1);
-      const report = await coordinator.stop({ timeoutMs: 2_000 });
+      const report = await clock.run(coordinator.stop({ timeoutMs: 2_000 }));
       expect(report).toMatchObject({ drained: true, written: 1 });
       expect(calls).toBe(3);
     });
@@ -123,7 +120,7 @@ describe('WriteCoordinator lifecycle', () => {
   describe('stop({ drain: false })', () => {
     it('dead-letters queued items at once and lets the write in progress finish', async () => {
       const deadLetter = new MemoryDeadLetterQueue<number>();
-      const sink = new RecordingSink<number>((_b, { signal }) => abortableDelay(60, signal));
+      const sink = new RecordingSink<number>(clock, (_b, { signal }) => clock.sleep(60, signal));
       const coordinator = make<number>({
         sink: sink.write,
         batchSize: 5,
@@ -141,7 +138,7 @@ describe('WriteCoordinator lifecycle', () => {
         ['shutdown', 0, 5],
         ['shutdown', 0, 5],
       ]);
-      const report = await stopping;
+      const report = await clock.run(stopping);
       expect(report).toMatchObject({ drained: false, written: 5, deadLettered: 10 });
       expect(sink.items).toEqual(range(5));
       expect(records.filter((r) => r.outcome === 'dead-lettered')).toHaveLength(2);
@@ -153,7 +150,7 @@ describe('WriteCoordinator lifecycle', () => {
       const coordinator = make<number>({
         sink: async () => {
           calls++;
-          await delay(40);
+          await clock.sleep(40);
           throw new RetryableError('timeout');
         },
         flushIntervalMs: 0,
@@ -162,7 +159,7 @@ describe('WriteCoordinator lifecycle', () => {
       coordinator.start();
       await coordinator.submit(1);
       await waitFor(() => calls === 1, 1_000);
-      const report = await coordinator.stop({ drain: false, timeoutMs: 2_000 });
+      const report = await clock.run(coordinator.stop({ drain: false, timeoutMs: 2_000 }));
       expect(calls).toBe(1);
       expect(report.deadLettered).toBe(1);
       expect(deadLetter.records[0]).toMatchObject({
@@ -187,10 +184,10 @@ describe('WriteCoordinator lifecycle', () => {
       coordinator.start();
       await coordinator.submitMany(range(5));
       await waitFor(() => coordinator.health().circuitState === 'open', 1_000);
-      await delay(10);
-      const started = Date.now();
-      const report = await coordinator.stop({ drain: false, timeoutMs: 5_000 });
-      expect(Date.now() - started).toBeLessThan(500);
+      await clock.advance(10);
+      const started = clock.now();
+      const report = await clock.run(coordinator.stop({ drain: false, timeoutMs: 5_000 }));
+      expect(clock.now() - started).toBe(0);
       expect(report).toMatchObject({ drained: false, written: 0, deadLettered: 5 });
       expect(deadLetter.records.every((r) => r.reason === 'shutdown')).toBe(true);
       expect(coordinator.health()).toMatchObject({ queueSize: 0, inFlight: 0 });
@@ -214,8 +211,8 @@ describe('WriteCoordinator lifecycle', () => {
         coordinator.start();
         await coordinator.submitMany(range(16));
         await waitFor(() => coordinator.health().writeErrors === 16, 1_000);
-        const report = await coordinator.stop({ drain: false });
-        await delay(10);
+        const report = await clock.run(coordinator.stop({ drain: false }));
+        await clock.advance(10);
         expect(report.deadLettered).toBe(16);
         expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
       } finally {
@@ -234,9 +231,9 @@ describe('WriteCoordinator lifecycle', () => {
       coordinator.start();
       await coordinator.submit(1);
       await waitFor(() => coordinator.health().writeErrors === 1, 1_000);
-      const started = Date.now();
-      const report = await coordinator.stop({ drain: false, timeoutMs: 5_000 });
-      expect(Date.now() - started).toBeLessThan(500);
+      const started = clock.now();
+      const report = await clock.run(coordinator.stop({ drain: false, timeoutMs: 5_000 }));
+      expect(clock.now() - started).toBe(0);
       expect(report).toMatchObject({ deadLettered: 1, drained: false });
     });
   });
@@ -251,11 +248,9 @@ describe('WriteCoordinator lifecycle', () => {
       coordinator.start();
       await coordinator.submit(1);
       await waitFor(() => coordinator.health().inFlight === 1, 1_000);
-      const started = Date.now();
-      const report = await coordinator.stop({ timeoutMs: 300 });
-      const elapsed = Date.now() - started;
-      expect(elapsed).toBeGreaterThanOrEqual(290);
-      expect(elapsed).toBeLessThan(550); // two timeouts back to back would take at least 600
+      const started = clock.now();
+      const report = await clock.run(coordinator.stop({ timeoutMs: 300 }));
+      expect(clock.now() - started).toBe(300); // two timeouts back to back would take 600
       expect(report).toMatchObject({ drained: false, deadLettered: 1 });
       expect(coordinator.unsavedDeadLetters).toEqual([expect.objectContaining({ items: [1] })]);
       expect(coordinator.health().deadLetterFailures).toBe(1);
@@ -271,7 +266,7 @@ describe('WriteCoordinator lifecycle', () => {
       coordinator.start();
       await coordinator.submit(1);
       await waitFor(() => coordinator.health().inFlight === 1, 1_000);
-      await coordinator.stop({ timeoutMs: 50 });
+      await clock.run(coordinator.stop({ timeoutMs: 50 }));
       expect(deadLetter.records).toEqual([expect.objectContaining({ reason: 'shutdown', items: [1] })]);
       expect(coordinator.health().deadLetterFailures).toBe(0);
     });
@@ -296,7 +291,7 @@ describe('WriteCoordinator lifecycle', () => {
     await coordinator.submit(1);
     await waitFor(() => coordinator.health().circuitState === 'open', 1_000);
     expect(coordinator.level).toBe('hard');
-    await coordinator.stop({ drain: false, timeoutMs: 100 });
+    await clock.run(coordinator.stop({ drain: false, timeoutMs: 100 }));
     expect(coordinator.health()).toMatchObject({
       state: 'stopped',
       level: 'ok',
@@ -315,7 +310,7 @@ describe('WriteCoordinator lifecycle', () => {
   it('drains with submits blocked for room: they are refused, what was held is written', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const sink = new RecordingSink<number>(() => gate);
+    const sink = new RecordingSink<number>(clock, () => gate);
     const coordinator = make<number>({ sink: sink.write, capacity: 4, batchSize: 2, flushIntervalMs: 0 });
     coordinator.start();
     await coordinator.submitMany(range(4));
@@ -325,7 +320,7 @@ describe('WriteCoordinator lifecycle', () => {
     expect(refusals.every((e) => isCoordinatorClosedError(e))).toBe(true);
     expect(refusals[0]).toBe(refusals[1]); // one shared error: refusing stays O(1) each
     release();
-    const report = await stopping;
+    const report = await clock.run(stopping);
     expect(report).toMatchObject({ drained: true, written: 4, deadLettered: 0 });
     expect(sink.items.sort((a, b) => a - b)).toEqual(range(4));
     expect(coordinator.health()).toMatchObject({ submitted: 6, rejected: 2 });
@@ -335,7 +330,7 @@ describe('WriteCoordinator lifecycle', () => {
   it('refuses submits after stop with CoordinatorClosedError, counted as rejected', async () => {
     const coordinator = make<number>({ sink: () => undefined });
     coordinator.start();
-    await coordinator.stop();
+    await clock.run(coordinator.stop());
     const error: unknown = await coordinator.submit(1).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CoordinatorClosedError);
     expect(isCoordinatorClosedError(error)).toBe(true);
@@ -346,13 +341,13 @@ describe('WriteCoordinator lifecycle', () => {
   });
 
   it('refuses submits at once while stopping', async () => {
-    const coordinator = make<number>({ sink: () => delay(50), flushIntervalMs: 0 });
+    const coordinator = make<number>({ sink: () => clock.sleep(50), flushIntervalMs: 0 });
     coordinator.start();
     await coordinator.submit(1);
     const stopping = coordinator.stop();
     await expect(coordinator.submit(2)).rejects.toThrow(CoordinatorClosedError);
     expect(coordinator.state).toBe('stopping');
-    await stopping;
+    await clock.run(stopping);
     expect(coordinator.state).toBe('stopped');
   });
 
@@ -360,7 +355,7 @@ describe('WriteCoordinator lifecycle', () => {
     const coordinator = make<number>({ sink: hanging, capacity: 1 });
     await coordinator.submit(1);
     const waiting = coordinator.submit(2).catch((e: unknown) => e);
-    await coordinator.stop({ drain: false, timeoutMs: 50 });
+    await clock.run(coordinator.stop({ drain: false, timeoutMs: 50 }));
     expect(isCoordinatorClosedError(await waiting)).toBe(true);
     expect(coordinator.health()).toMatchObject({ submitted: 2, rejected: 1, deadLettered: 1 });
     expectBalanced(coordinator);
@@ -371,27 +366,27 @@ describe('WriteCoordinator lifecycle', () => {
     coordinator.start();
     coordinator.start();
     expect(coordinator.state).toBe('running');
-    await coordinator.stop();
+    await clock.run(coordinator.stop());
     expect(() => coordinator.start()).toThrow(CoordinatorClosedError);
   });
 
   it("returns the first call's report to every stop call, ignoring later options", async () => {
     const deadLetter = new MemoryDeadLetterQueue<number>();
-    const sink = new RecordingSink<number>(() => delay(20));
+    const sink = new RecordingSink<number>(clock, () => clock.sleep(20));
     const coordinator = make<number>({ sink: sink.write, deadLetter, flushIntervalMs: 10_000 });
     await coordinator.submitMany(range(3));
     const first = coordinator.stop();
     const second = coordinator.stop({ drain: false, timeoutMs: -1 }); // not even checked
     expect(second).toBe(first);
-    expect(await second).toMatchObject({ drained: true, written: 3, deadLettered: 0 });
+    expect(await clock.run(second)).toMatchObject({ drained: true, written: 3, deadLettered: 0 });
     expect(deadLetter.size).toBe(0);
   });
 
   it('works before start: drain writes what was queued', async () => {
-    const sink = new RecordingSink<number>();
+    const sink = new RecordingSink<number>(clock);
     const coordinator = make<number>({ sink: sink.write, flushIntervalMs: 10_000 });
     await coordinator.submitMany(range(3));
-    const report = await coordinator.stop();
+    const report = await clock.run(coordinator.stop());
     expect(report).toMatchObject({ drained: true, written: 3 });
     expect(sink.items).toEqual(range(3));
   });
@@ -400,13 +395,13 @@ describe('WriteCoordinator lifecycle', () => {
     const deadLetter = new MemoryDeadLetterQueue<number>();
     const coordinator = make<number>({ sink: () => undefined, deadLetter });
     await coordinator.submitMany(range(3));
-    const report = await coordinator.stop({ drain: false });
+    const report = await clock.run(coordinator.stop({ drain: false }));
     expect(report).toMatchObject({ drained: false, written: 0, deadLettered: 3 });
     expect(deadLetter.records[0]).toMatchObject({ reason: 'shutdown', attempts: 0, items: range(3) });
   });
 
   it('is stopped by await using', async () => {
-    const sink = new RecordingSink<number>();
+    const sink = new RecordingSink<number>(clock);
     let escaped!: WriteCoordinator<number>;
     {
       // tsc accepts it (the method comes from an interface merged into the class); the lint rule misses that.
@@ -414,6 +409,7 @@ describe('WriteCoordinator lifecycle', () => {
       await using coordinator = new WriteCoordinator<number>({
         sink: sink.write,
         bus: null,
+        scheduler: clock,
         flushIntervalMs: 10_000,
       });
       escaped = coordinator;

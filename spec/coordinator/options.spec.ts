@@ -5,7 +5,8 @@ import { MemoryDeadLetterQueue } from '../../lib/dead-letter/memory-dead-letter-
 import { RetryPolicy } from '../../lib/retry/retry-policy.js';
 import { MAX_DELAY_MS } from '../../lib/internal/validate.js';
 import { isCoordinatorClosedError } from '../../lib/errors/coordinator-closed-error.js';
-import { delay, spyScheduler } from './helpers.js';
+import { spyScheduler } from './helpers.js';
+import { VirtualClock } from '../support/virtual-clock.js';
 
 const sink = () => undefined;
 const build = (options: Partial<Record<keyof WriteCoordinatorOptions<number>, unknown>>) => () =>
@@ -199,9 +200,13 @@ describe('WriteCoordinator options', () => {
 });
 
 describe('WriteCoordinator delays up to MAX_DELAY_MS', () => {
+  let clock: VirtualClock;
   const live: WriteCoordinator<number>[] = [];
+  beforeEach(() => {
+    clock = new VirtualClock();
+  });
   afterEach(async () => {
-    await Promise.all(live.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 })));
+    await clock.run(Promise.all(live.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 }))));
   });
   function make(options: Omit<WriteCoordinatorOptions<number>, 'bus'>): WriteCoordinator<number> {
     const coordinator = new WriteCoordinator<number>({ bus: null, ...options });
@@ -211,9 +216,9 @@ describe('WriteCoordinator delays up to MAX_DELAY_MS', () => {
 
   it('accepts MAX_DELAY_MS for every delay and hands the timers exactly that', async () => {
     expect(MAX_DELAY_MS).toBe(2 ** 31 - 1);
-    const { scheduler, delays } = spyScheduler();
+    const { scheduler, delays } = spyScheduler(clock);
     const coordinator = make({
-      sink: () => delay(60),
+      sink: () => clock.sleep(60),
       flushIntervalMs: MAX_DELAY_MS,
       writeTimeoutMs: MAX_DELAY_MS,
       circuitBreaker: { halfOpenAfterMs: MAX_DELAY_MS },
@@ -223,9 +228,9 @@ describe('WriteCoordinator delays up to MAX_DELAY_MS', () => {
     coordinator.start();
     await coordinator.submit(1);
     const waiting = coordinator.submit(2, { timeoutMs: MAX_DELAY_MS }).catch((e: unknown) => e);
-    await delay(30);
+    await clock.advance(30);
     expect(coordinator.health()).toMatchObject({ written: 0, rejected: 0, inFlight: 1 });
-    const report = await coordinator.stop({ timeoutMs: MAX_DELAY_MS });
+    const report = await clock.run(coordinator.stop({ timeoutMs: MAX_DELAY_MS }));
     // The write was neither aborted by its timeout nor given up on by stop.
     expect(report).toMatchObject({ drained: true, written: 1 });
     expect(coordinator.health()).toMatchObject({ writeErrors: 0, rejected: 1 });
@@ -235,7 +240,7 @@ describe('WriteCoordinator delays up to MAX_DELAY_MS', () => {
   });
 
   it('caps the backoff of a custom policy at MAX_DELAY_MS instead of retrying at once', async () => {
-    const { scheduler, delays } = spyScheduler();
+    const { scheduler, delays } = spyScheduler(clock);
     let calls = 0;
     const coordinator = make({
       sink: () => {
@@ -249,7 +254,7 @@ describe('WriteCoordinator delays up to MAX_DELAY_MS', () => {
     });
     coordinator.start();
     await coordinator.submit(1);
-    await delay(60);
+    await clock.advance(60);
     expect(calls).toBe(1);
     expect(delays).toContain(MAX_DELAY_MS);
     expect(Math.max(...delays)).toBe(MAX_DELAY_MS);

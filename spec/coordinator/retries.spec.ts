@@ -6,20 +6,18 @@ import { MemoryDeadLetterQueue } from '../../lib/dead-letter/memory-dead-letter-
 import type { DeadLetterRecord } from '../../lib/dead-letter/dead-letter-record.js';
 import { isWriteTimeoutError } from '../../lib/errors/write-timeout-error.js';
 import { isCoordinatorClosedError } from '../../lib/errors/coordinator-closed-error.js';
-import {
-  FatalError,
-  RecordingSink,
-  RetryableError,
-  delay,
-  expectBalanced,
-  range,
-  waitFor,
-} from './helpers.js';
+import { FatalError, RecordingSink, RetryableError, expectBalanced, range } from './helpers.js';
+import { VirtualClock } from '../support/virtual-clock.js';
 
+let clock: VirtualClock;
+/** Lets the coordinators run until `predicate` holds, within `timeoutMs` of virtual time. */
+const waitFor = (predicate: () => boolean, timeoutMs?: number, what?: string) =>
+  clock.until(predicate, timeoutMs, what);
 const live: WriteCoordinator<unknown>[] = [];
 function make<T>(options: WriteCoordinatorOptions<T>): WriteCoordinator<T> {
   const coordinator = new WriteCoordinator<T>({
     bus: null,
+    scheduler: clock,
     circuitBreaker: false,
     flushIntervalMs: 5,
     retry: { maxAttempts: 3, initialBackoffMs: 5, jitter: false },
@@ -28,14 +26,17 @@ function make<T>(options: WriteCoordinatorOptions<T>): WriteCoordinator<T> {
   live.push(coordinator as WriteCoordinator<unknown>);
   return coordinator;
 }
+beforeEach(() => {
+  clock = new VirtualClock();
+});
 afterEach(async () => {
-  await Promise.all(live.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 })));
+  await clock.run(Promise.all(live.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 }))));
 });
 
 describe('WriteCoordinator retries', () => {
   it('loses nothing when the sink fails twice and then succeeds', async () => {
     let failures = 0;
-    const sink = new RecordingSink<number>(() => {
+    const sink = new RecordingSink<number>(clock, () => {
       if (failures < 2) {
         failures++;
         throw new RetryableError('temporarily unavailable');
@@ -60,7 +61,7 @@ describe('WriteCoordinator retries', () => {
   it('dead-letters each batch after maxAttempts, and keeps writing once the sink recovers', async () => {
     let down = true;
     const deadLetter = new MemoryDeadLetterQueue<number>();
-    const sink = new RecordingSink<number>(() => {
+    const sink = new RecordingSink<number>(clock, () => {
       if (down) throw new RetryableError('connection reset, retry');
     });
     const coordinator = make<number>({ sink: sink.write, workers: 1, batchSize: 5, deadLetter });
@@ -85,7 +86,7 @@ describe('WriteCoordinator retries', () => {
 
   it('dead-letters a non-retryable error at once', async () => {
     const deadLetter = new MemoryDeadLetterQueue<number>();
-    const sink = new RecordingSink<number>(() => {
+    const sink = new RecordingSink<number>(clock, () => {
       throw new FatalError('duplicate key');
     });
     const coordinator = make<number>({ sink: sink.write, deadLetter });
@@ -99,7 +100,6 @@ describe('WriteCoordinator retries', () => {
   it('aborts a hanging write at writeTimeoutMs and retries it', async () => {
     const signals: AbortSignal[] = [];
     const deadLetter = new MemoryDeadLetterQueue<number>();
-    const started = Date.now();
     const coordinator = make<number>({
       // Ignores its signal on purpose: the coordinator must not wait for it.
       sink: (_batch, { signal }) => {
@@ -113,9 +113,8 @@ describe('WriteCoordinator retries', () => {
     coordinator.start();
     await coordinator.submit(1);
     await waitFor(() => deadLetter.size === 1, 3_000);
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(95);
-    expect(elapsed).toBeLessThan(1_500);
+    // The 5 ms flush, two attempts cut at 50 ms each, 5 ms of backoff between them.
+    expect(clock.now()).toBe(5 + 50 + 5 + 50);
     expect(signals).toHaveLength(2);
     expect(signals.every((s) => s.aborted && isWriteTimeoutError(s.reason))).toBe(true);
     expect(deadLetter.records[0]).toMatchObject({
@@ -129,7 +128,7 @@ describe('WriteCoordinator retries', () => {
     const seen: { aborted: boolean; timeout: boolean }[] = [];
     const coordinator = make<number>({
       sink: async (_batch, context) => {
-        await delay(60);
+        await clock.sleep(60);
         seen.push({ aborted: context.signal.aborted, timeout: isWriteTimeoutError(context.signal.reason) });
       },
       writeTimeoutMs: 20,
@@ -176,7 +175,7 @@ describe('WriteCoordinator retries', () => {
 
   it('uses a custom policy object, waiting what it says between attempts', async () => {
     const asked: number[] = [];
-    const sink = new RecordingSink<number>(({ length }, { attempt }) => {
+    const sink = new RecordingSink<number>(clock, ({ length }, { attempt }) => {
       if (attempt < 3 && length > 0) throw new Error('whatever');
     });
     const coordinator = make<number>({
@@ -195,12 +194,12 @@ describe('WriteCoordinator retries', () => {
     await waitFor(() => coordinator.health().written === 1, 2_000);
     expect(asked).toEqual([1, 2]);
     const [first, second, third] = sink.calls.map((c) => c.at);
-    expect(second! - first!).toBeGreaterThanOrEqual(35);
-    expect(third! - second!).toBeGreaterThanOrEqual(75);
+    expect(second! - first!).toBe(40);
+    expect(third! - second!).toBe(80);
   });
 
   it('backs off exponentially with the default policy shape', async () => {
-    const sink = new RecordingSink<number>(() => {
+    const sink = new RecordingSink<number>(clock, () => {
       throw new RetryableError('busy');
     });
     const coordinator = make<number>({
@@ -211,10 +210,7 @@ describe('WriteCoordinator retries', () => {
     await coordinator.submit(1);
     await waitFor(() => coordinator.health().deadLettered === 1, 3_000);
     const gaps = sink.calls.slice(1).map((c, i) => c.at - sink.calls[i]!.at);
-    expect(gaps).toHaveLength(3);
-    expect(gaps[0]).toBeGreaterThanOrEqual(25);
-    expect(gaps[1]).toBeGreaterThanOrEqual(55);
-    expect(gaps[2]).toBeGreaterThanOrEqual(115);
+    expect(gaps).toEqual([30, 60, 120]);
   });
 
   it('reports failed attempts on errors$', async () => {
@@ -306,7 +302,7 @@ describe('WriteCoordinator retries', () => {
       const reports: CoordinatorErrorReport<number>[] = [];
       coordinator.errors$.subscribe((r) => reports.push(r));
       await coordinator.submitMany([1, 2, 3]);
-      const report = await coordinator.stop({ drain: false, timeoutMs: 100 });
+      const report = await clock.run(coordinator.stop({ drain: false, timeoutMs: 100 }));
       expect(report).toMatchObject({ drained: false, deadLettered: 3 });
       expect(coordinator.health()).toMatchObject({ deadLettered: 3, deadLetterFailures: 1 });
       expect(coordinator.unsavedDeadLetters).toEqual([
@@ -324,14 +320,13 @@ describe('WriteCoordinator retries', () => {
       const coordinator = make<number>({
         sink: () => undefined,
         deadLetter: {
-          put: () =>
-            new Promise<void>((_resolve, reject) => setTimeout(() => reject(new Error('late')), 150)),
+          put: () => clock.sleep(150).then(() => Promise.reject(new Error('late'))),
         },
       });
       await coordinator.submit(1);
-      await coordinator.stop({ drain: false, timeoutMs: 20 });
+      await clock.run(coordinator.stop({ drain: false, timeoutMs: 20 }));
       expect(coordinator.health().deadLetterFailures).toBe(1);
-      await delay(200);
+      await clock.advance(200);
       expect(coordinator.health().deadLetterFailures).toBe(1);
       expect(coordinator.unsavedDeadLetters).toHaveLength(1);
     });
@@ -342,13 +337,13 @@ describe('WriteCoordinator retries', () => {
         sink: () => undefined,
         deadLetter: {
           put: async (record) => {
-            await new Promise((resolve) => setTimeout(resolve, 50));
+            await clock.sleep(50);
             stored.push(record);
           },
         },
       });
       await coordinator.submitMany([1, 2, 3]);
-      const report = await coordinator.stop({ drain: false, timeoutMs: 1_000 });
+      const report = await clock.run(coordinator.stop({ drain: false, timeoutMs: 1_000 }));
       expect(report).toMatchObject({ drained: false, deadLettered: 3 });
       expect(stored.map((r) => r.items)).toEqual([[1, 2, 3]]);
     });

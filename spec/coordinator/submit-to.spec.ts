@@ -3,11 +3,20 @@ import { Subject, map, of, type Observable } from 'rxjs';
 import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import { submitTo } from '../../lib/coordinator/submit-to.js';
 import { pauseWhile } from '../../lib/pacing/pause-while.js';
-import { delay, expectBalanced, gatedCoordinator, range, waitFor } from './helpers.js';
+import { expectBalanced, gatedCoordinator, range } from './helpers.js';
+import { VirtualClock } from '../support/virtual-clock.js';
+
+let clock: VirtualClock;
+/** Lets the coordinators run until `predicate` holds, within `timeoutMs` of virtual time. */
+const waitFor = (predicate: () => boolean, timeoutMs?: number, what?: string) =>
+  clock.until(predicate, timeoutMs, what);
+beforeEach(() => {
+  clock = new VirtualClock();
+});
 
 const stopAll: WriteCoordinator<unknown>[] = [];
 afterEach(async () => {
-  await Promise.all(stopAll.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 })));
+  await clock.run(Promise.all(stopAll.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 }))));
 });
 
 /** A coordinator on `scheduler` with a synchronous sink that records what it wrote. */
@@ -86,7 +95,7 @@ describe('submitTo', () => {
     });
 
     it("errors with the coordinator's QueueFullError under 'reject' without onRefused", async () => {
-      const { coordinator } = gatedCoordinator<number>({ overflow: 'reject' }, stopAll);
+      const { coordinator } = gatedCoordinator<number>({ scheduler: clock, overflow: 'reject' }, stopAll);
       const error = await outcome(of(1, 2, 3).pipe(submitTo(coordinator)));
       expect(error).toMatchObject({ name: 'QueueFullError', capacity: 2 });
       expect(coordinator.health()).toMatchObject({ submitted: 3, rejected: 1 });
@@ -94,7 +103,7 @@ describe('submitTo', () => {
     });
 
     it('hands refused values to onRefused, in order, and goes on to complete', async () => {
-      const { coordinator } = gatedCoordinator<number>({ overflow: 'reject' }, stopAll);
+      const { coordinator } = gatedCoordinator<number>({ scheduler: clock, overflow: 'reject' }, stopAll);
       const refused: [number, string][] = [];
       const end = await outcome(
         of(1, 2, 3, 4).pipe(
@@ -112,15 +121,15 @@ describe('submitTo', () => {
     });
 
     it('errors with CoordinatorClosedError once the coordinator is stopped, counting the refusal', async () => {
-      const { coordinator } = gatedCoordinator<number>({}, stopAll);
-      await coordinator.stop({ drain: false, timeoutMs: 10 });
+      const { coordinator } = gatedCoordinator<number>({ scheduler: clock }, stopAll);
+      await clock.run(coordinator.stop({ drain: false, timeoutMs: 10 }));
       const error = await outcome(of(1).pipe(submitTo(coordinator)));
       expect(error).toMatchObject({ name: 'CoordinatorClosedError' });
       expect(coordinator.health()).toMatchObject({ submitted: 1, rejected: 1 });
     });
 
     it('errors with what onRefused throws', async () => {
-      const { coordinator } = gatedCoordinator<number>({ overflow: 'reject' }, stopAll);
+      const { coordinator } = gatedCoordinator<number>({ scheduler: clock, overflow: 'reject' }, stopAll);
       const thrown = new Error('cannot log');
       const error = await outcome(
         of(1, 2, 3).pipe(
@@ -145,7 +154,7 @@ describe('submitTo', () => {
   describe("waiting under 'block'", () => {
     it('waits while full, keeps the order, and completes once every value was accepted', async () => {
       const { coordinator, written, release } = gatedCoordinator<number>(
-        { capacity: 2, batchSize: 2 },
+        { scheduler: clock, capacity: 2, batchSize: 2 },
         stopAll,
       );
       const source = new Subject<number>();
@@ -155,7 +164,7 @@ describe('submitTo', () => {
       expect(coordinator.health()).toMatchObject({ submitted: 2 }); // 5 wait in line
       let done = false;
       void end.then(() => (done = true));
-      await delay(5);
+      await clock.advance(5);
       expect(done).toBe(false);
       for (let i = 0; i < 4; i++) release();
       expect(await end).toBe('complete');

@@ -1,10 +1,19 @@
 import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import { toWritableStream } from '../../lib/coordinator/to-writable-stream.js';
-import { delay, gatedCoordinator, range, waitFor } from './helpers.js';
+import { gatedCoordinator, range } from './helpers.js';
+import { VirtualClock } from '../support/virtual-clock.js';
+
+let clock: VirtualClock;
+/** Lets the coordinators run until `predicate` holds, within `timeoutMs` of virtual time. */
+const waitFor = (predicate: () => boolean, timeoutMs?: number, what?: string) =>
+  clock.until(predicate, timeoutMs, what);
+beforeEach(() => {
+  clock = new VirtualClock();
+});
 
 const stopAll: WriteCoordinator<unknown>[] = [];
 afterEach(async () => {
-  await Promise.all(stopAll.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 })));
+  await clock.run(Promise.all(stopAll.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 }))));
 });
 
 /** A ReadableStream of `values`, pulled one at a time. */
@@ -30,8 +39,9 @@ function slowCoordinator(capacity: number) {
     batchSize: 10,
     workers: 1,
     flushIntervalMs: 1,
+    scheduler: clock,
     sink: async (batch) => {
-      await delay(1);
+      await clock.sleep(1);
       written.push(...batch);
     },
   });
@@ -57,7 +67,7 @@ describe('toWritableStream', () => {
     const { coordinator, written } = slowCoordinator(20);
     let mostHeld = 0;
     const sub = coordinator.depth$.subscribe((depth) => (mostHeld = Math.max(mostHeld, depth)));
-    await readableOf(range(500)).pipeTo(toWritableStream(coordinator));
+    await clock.run(readableOf(range(500)).pipeTo(toWritableStream(coordinator)));
     await waitFor(() => written.length === 500, 10_000, 'every write');
     sub.unsubscribe();
     expect(written).toEqual(range(500));
@@ -67,7 +77,10 @@ describe('toWritableStream', () => {
   });
 
   it('signals backpressure while the coordinator is full: desiredSize drops and ready waits for room', async () => {
-    const { coordinator, release } = gatedCoordinator<number>({ capacity: 2, batchSize: 2 }, stopAll);
+    const { coordinator, release } = gatedCoordinator<number>(
+      { scheduler: clock, capacity: 2, batchSize: 2 },
+      stopAll,
+    );
     const writer = toWritableStream(coordinator, { highWaterMark: 1 }).getWriter();
     await writer.write(1);
     await writer.write(2);
@@ -76,7 +89,7 @@ describe('toWritableStream', () => {
     expect(writer.desiredSize).toBe(0);
     let ready = false;
     void writer.ready.then(() => (ready = true));
-    await delay(5);
+    await clock.advance(5);
     expect(ready).toBe(false);
     release(); // [1, 2] written: 3 is accepted
     await third;
@@ -87,7 +100,7 @@ describe('toWritableStream', () => {
 
   it("errors the stream with the coordinator's QueueFullError under 'reject', counting the refusal", async () => {
     const { coordinator } = gatedCoordinator<number>(
-      { capacity: 2, batchSize: 2, overflow: 'reject' },
+      { scheduler: clock, capacity: 2, batchSize: 2, overflow: 'reject' },
       stopAll,
     );
     await expect(readableOf([1, 2, 3, 4]).pipeTo(toWritableStream(coordinator))).rejects.toMatchObject({
@@ -97,8 +110,8 @@ describe('toWritableStream', () => {
   });
 
   it('errors the stream with CoordinatorClosedError once the coordinator is stopped', async () => {
-    const { coordinator } = gatedCoordinator<number>({}, stopAll);
-    await coordinator.stop({ drain: false, timeoutMs: 10 });
+    const { coordinator } = gatedCoordinator<number>({ scheduler: clock }, stopAll);
+    await clock.run(coordinator.stop({ drain: false, timeoutMs: 10 }));
     await expect(readableOf([1]).pipeTo(toWritableStream(coordinator))).rejects.toMatchObject({
       name: 'CoordinatorClosedError',
     });
@@ -107,8 +120,8 @@ describe('toWritableStream', () => {
 
   it('stops (and drains) the coordinator on close when stopCoordinator asks for it', async () => {
     const { coordinator, written } = slowCoordinator(20);
-    await readableOf(range(50)).pipeTo(
-      toWritableStream(coordinator, { stopCoordinator: { timeoutMs: 5_000 } }),
+    await clock.run(
+      readableOf(range(50)).pipeTo(toWritableStream(coordinator, { stopCoordinator: { timeoutMs: 5_000 } })),
     );
     expect(coordinator.state).toBe('stopped');
     expect(written).toEqual(range(50));

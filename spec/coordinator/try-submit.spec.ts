@@ -1,12 +1,21 @@
 import { type WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import { isCoordinatorClosedError } from '../../lib/errors/coordinator-closed-error.js';
-import { delay, expectBalanced, gatedCoordinator, waitFor } from './helpers.js';
+import { expectBalanced, gatedCoordinator } from './helpers.js';
+import { VirtualClock } from '../support/virtual-clock.js';
+
+let clock: VirtualClock;
+/** Lets the coordinators run until `predicate` holds, within `timeoutMs` of virtual time. */
+const waitFor = (predicate: () => boolean, timeoutMs?: number, what?: string) =>
+  clock.until(predicate, timeoutMs, what);
+beforeEach(() => {
+  clock = new VirtualClock();
+});
 
 const stopAll: WriteCoordinator<unknown>[] = [];
 const gated = <T>(options: Parameters<typeof gatedCoordinator<T>>[0] = {}) =>
-  gatedCoordinator<T>(options, stopAll);
+  gatedCoordinator<T>({ scheduler: clock, ...options }, stopAll);
 afterEach(async () => {
-  await Promise.all(stopAll.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 })));
+  await clock.run(Promise.all(stopAll.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 }))));
 });
 
 const settled = async (promise: Promise<unknown>) => {
@@ -15,7 +24,7 @@ const settled = async (promise: Promise<unknown>) => {
     () => (state = 'resolved'),
     () => (state = 'rejected'),
   );
-  await delay(0);
+  await clock.advance(0);
   return state;
 };
 
@@ -77,7 +86,7 @@ describe('WriteCoordinator.trySubmit', () => {
     const stopping = coordinator.stop();
     expect(() => coordinator.trySubmit(2)).toThrow(/is closed/);
     release();
-    await stopping;
+    await clock.run(stopping);
     let thrown: unknown;
     try {
       coordinator.trySubmit(3);
@@ -146,7 +155,7 @@ describe('WriteCoordinator.ready', () => {
     const blocked = coordinator.submit('b');
     release();
     await ready; // ...and never calls trySubmit
-    await delay(5);
+    await clock.advance(5);
     expect(await settled(blocked)).toBe('resolved');
     expect(coordinator.health()).toMatchObject({ submitted: 2, rejected: 0 });
   });
@@ -167,7 +176,7 @@ describe('WriteCoordinator.ready', () => {
     await expect(waiting).rejects.toMatchObject({ name: 'CoordinatorClosedError' });
     await expect(coordinator.ready()).rejects.toMatchObject({ name: 'CoordinatorClosedError' });
     release();
-    await stopping;
+    await clock.run(stopping);
     await expect(coordinator.ready()).rejects.toMatchObject({ name: 'CoordinatorClosedError' });
     expect(coordinator.health()).toMatchObject({ submitted: 2, rejected: 0, written: 2 });
     expectBalanced(coordinator);
@@ -177,7 +186,9 @@ describe('WriteCoordinator.ready', () => {
     const { coordinator } = gated<number>();
     coordinator.trySubmit(1);
     coordinator.trySubmit(2);
-    await expect(coordinator.ready({ timeoutMs: 10 })).rejects.toMatchObject({ name: 'QueueTimeoutError' });
+    await expect(clock.run(coordinator.ready({ timeoutMs: 10 }))).rejects.toMatchObject({
+      name: 'QueueTimeoutError',
+    });
     expect(coordinator.health()).toMatchObject({ submitted: 2, rejected: 0 });
   });
 

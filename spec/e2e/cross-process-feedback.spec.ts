@@ -125,9 +125,5 @@ describe('cross-process feedback (end to end)', () => {
     expect(rejected).toEqual([]);
     // The last level the coordinator published is the one the producer follows.
     expect(published[published.length - 1]!.level).toBe('ok');
-    console.log(
-      `e2e: levels seen by the producer ${levels.join(' -> ')}; ${countWhilePaused} items before the pause, ` +
-        `max depth ${maxDepth}/50, ${broadcaster.coalesced} events coalesced`,
-    );
   }, 30_000);
 });

@@ -117,11 +117,12 @@ describe.each(kinds)('fleet feedback between processes over $transport', ({ tran
 
   it('turns the level of a publisher killed with SIGKILL into ok / feedback_stale after staleAfterMs', async () => {
     const publisher = await startChild();
-    const reader = recordEvents(fromTransport(await parentTransport(), { staleAfterMs: 1_000 }));
+    // staleAfterMs is ten heartbeats: a publisher's timers delayed by a loaded machine stay fresh.
+    const reader = recordEvents(fromTransport(await parentTransport(), { staleAfterMs: 2_000 }));
     publisher.send({ type: 'fill' });
     await reader.wait((e) => e.level === 'hard', 'hard from the publisher', 10_000);
     // Heartbeats every 200 ms keep hard fresh well past staleAfterMs while the publisher lives.
-    await new Promise((done) => setTimeout(done, 1_500));
+    await new Promise((done) => setTimeout(done, 2_500));
     expect(reader.seen.filter((e) => e.reason === 'feedback_stale')).toEqual([]);
 
     const killedAt = Date.now();
@@ -132,8 +133,7 @@ describe.each(kinds)('fleet feedback between processes over $transport', ({ tran
     const after = Date.now() - killedAt;
     reader.stop();
     expect(stale).toMatchObject({ coordinatorId: 'store', level: 'ok', previousLevel: 'hard' });
-    expect(after).toBeGreaterThanOrEqual(700); // not before the last heartbeat aged 1 s
-    console.log(`fleet e2e (${kind}): SIGKILLed publisher read as feedback_stale ${after} ms after the kill`);
+    expect(after).toBeGreaterThanOrEqual(1_700); // not before the last heartbeat (<= 200 ms old) aged 2 s
   }, 30_000);
 
   it("paces a producer in this process by the child's coordinator, with 0 items refused", async () => {
@@ -175,8 +175,5 @@ describe.each(kinds)('fleet feedback between processes over $transport', ({ tran
     expect(levels.indexOf('hard')).toBeGreaterThan(0);
     expect(health.rejected).toBe(0);
     expect(health.submitted).toBe(sent);
-    console.log(
-      `fleet e2e (${kind}): producer saw ${levels.join(' -> ')}; ${sent} items sent, ${health.rejected} refused`,
-    );
   }, 40_000);
 });

@@ -103,12 +103,9 @@ describe('FeedbackBus', () => {
       });
       bus.subscribe((e) => void received.push(e.level));
 
-      const started = performance.now();
       for (const level of ['soft', 'hard', 'soft', 'ok'] as const) bus.publish(event(level));
-      const elapsed = performance.now() - started;
 
-      // publish returned at once: the slow listener was called four times but awaited by no one
-      expect(elapsed).toBeLessThan(500);
+      // publish returned synchronously: the slow listener was called four times but awaited by no one
       expect(slowStarted).toBe(4);
       expect(slowFinished).toBe(0);
       expect(received).toEqual(['soft', 'hard', 'soft', 'ok']);

@@ -26,7 +26,10 @@ export class VirtualClock {
   }
 }
 
-/** Lets pending promise callbacks run (a few rounds, for chains of them). */
+/**
+ * Lets pending promise callbacks run: the whole microtask queue drains before an immediate, however
+ * long the chains (a fixed number of microtask turns would depend on how deep the code awaits).
+ */
 export async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
+  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }

@@ -3,16 +3,21 @@ import { FeedbackBus, feedbackBus } from '../../lib/feedback/feedback-bus.js';
 import { CoordinatorSet } from '../../lib/metrics/coordinator-set.js';
 import { MAX_ERROR_TYPES } from '../../lib/metrics/coordinator-tally.js';
 import { COLLECTED_METRIC_KEYS, COORDINATOR_METRICS } from '../../lib/metrics/coordinator-metric-catalog.js';
-import { waitFor } from '../coordinator/helpers.js';
+import { VirtualClock } from '../support/virtual-clock.js';
+
+let clock: VirtualClock;
+beforeEach(() => {
+  clock = new VirtualClock();
+});
 
 const live: WriteCoordinator<unknown>[] = [];
 function make<T>(options: ConstructorParameters<typeof WriteCoordinator<T>>[0]): WriteCoordinator<T> {
-  const coordinator = new WriteCoordinator<T>({ bus: null, ...options });
+  const coordinator = new WriteCoordinator<T>({ bus: null, scheduler: clock, ...options });
   live.push(coordinator as WriteCoordinator<unknown>);
   return coordinator;
 }
 afterEach(async () => {
-  await Promise.all(live.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 })));
+  await clock.run(Promise.all(live.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 }))));
 });
 
 describe('CoordinatorSet', () => {
@@ -50,7 +55,7 @@ describe('CoordinatorSet', () => {
     set.add(coordinator);
     coordinator.start();
     await coordinator.submitMany(Array.from({ length: MAX_ERROR_TYPES + 3 }, (_, i) => i));
-    await waitFor(() => coordinator.health().deadLettered === MAX_ERROR_TYPES + 3);
+    await clock.until(() => coordinator.health().deadLettered === MAX_ERROR_TYPES + 3);
     const samples = set.samples().get('writeErrors')!;
     expect(samples).toHaveLength(MAX_ERROR_TYPES + 1);
     expect(samples.at(-1)).toEqual({ labels: { coord_id: 'default', error_type: 'other' }, value: 3 });

@@ -165,7 +165,6 @@ describe('createFeedbackReceiver', () => {
     it('answers 413 to a body over the limit sent slowly without content-length, and stops reading', async () => {
       const h = await start({ maxBodyBytes: 4_096 });
       const chunk = 'x'.repeat(1_024);
-      const started = performance.now();
       const reply = await new Promise<{ status: number; sent: number }>((resolve, reject) => {
         let sent = 0;
         const req = httpRequest(
@@ -195,8 +194,7 @@ describe('createFeedbackReceiver', () => {
         setTimeout(() => reject(new Error('no response')), 10_000).unref();
       });
       expect(reply.status).toBe(413);
-      expect(reply.sent).toBeLessThan(20);
-      expect(performance.now() - started).toBeLessThan(1_500);
+      expect(reply.sent).toBeLessThan(20); // answered long before the 100 chunks (2 s) were sent
       await waitFor(() => h.bytesRead.length === 1);
       expect(h.bytesRead[0]).toBeLessThanOrEqual(4_096 + 2 * 1_024);
       expect(h.rejections).toEqual([
@@ -468,7 +466,6 @@ describe('createFeedbackReceiver', () => {
   describe('body timeout', () => {
     it('answers 408 and closes the connection when the body takes longer than bodyTimeoutMs', async () => {
       const h = await start({ bodyTimeoutMs: 200 });
-      const started = performance.now();
       const reply = await new Promise<{ status: number; connection: string | undefined }>(
         (resolve, reject) => {
           const req = httpRequest(
@@ -492,7 +489,6 @@ describe('createFeedbackReceiver', () => {
       );
       expect(reply.status).toBe(408);
       expect(reply.connection).toBe('close');
-      expect(performance.now() - started).toBeLessThan(2_000);
       expect(h.rejections).toEqual([
         { status: 408, reason: expect.stringContaining('within 200 ms') as unknown },
       ]);

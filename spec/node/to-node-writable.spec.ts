@@ -3,11 +3,20 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import { toNodeWritable } from '../../lib/node/to-node-writable.js';
-import { delay, gatedCoordinator, range, waitFor } from '../coordinator/helpers.js';
+import { gatedCoordinator, range } from '../coordinator/helpers.js';
+import { VirtualClock } from '../support/virtual-clock.js';
+
+let clock: VirtualClock;
+/** Lets the coordinators run until `predicate` holds, within `timeoutMs` of virtual time. */
+const waitFor = (predicate: () => boolean, timeoutMs?: number, what?: string) =>
+  clock.until(predicate, timeoutMs, what);
+beforeEach(() => {
+  clock = new VirtualClock();
+});
 
 const stopAll: WriteCoordinator<unknown>[] = [];
 afterEach(async () => {
-  await Promise.all(stopAll.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 })));
+  await clock.run(Promise.all(stopAll.splice(0).map((c) => c.stop({ drain: false, timeoutMs: 100 }))));
 });
 
 /** A running coordinator whose sink takes 1 ms a batch and records what it wrote. */
@@ -19,8 +28,9 @@ function slowCoordinator(capacity: number) {
     batchSize: 10,
     workers: 1,
     flushIntervalMs: 1,
+    scheduler: clock,
     sink: async (batch) => {
-      await delay(1);
+      await clock.sleep(1);
       written.push(...batch);
     },
   });
@@ -34,7 +44,7 @@ describe('toNodeWritable', () => {
     const { coordinator, written } = slowCoordinator(20);
     let mostHeld = 0;
     const sub = coordinator.depth$.subscribe((depth) => (mostHeld = Math.max(mostHeld, depth)));
-    await pipeline(Readable.from(range(500)), toNodeWritable(coordinator));
+    await clock.run(pipeline(Readable.from(range(500)), toNodeWritable(coordinator)));
     await waitFor(() => written.length === 500, 10_000, 'every write');
     sub.unsubscribe();
     expect(written).toEqual(range(500));
@@ -44,19 +54,22 @@ describe('toNodeWritable', () => {
   });
 
   it("returns false from write() when the coordinator is full and emits 'drain' once it has room", async () => {
-    const { coordinator, release } = gatedCoordinator<number>({ capacity: 2, batchSize: 2 }, stopAll);
+    const { coordinator, release } = gatedCoordinator<number>(
+      { scheduler: clock, capacity: 2, batchSize: 2 },
+      stopAll,
+    );
     const writable = toNodeWritable(coordinator);
     expect(writable.write(1)).toBe(true);
     expect(writable.write(2)).toBe(true);
     expect(writable.write(3)).toBe(false); // full: 3 waits in the coordinator's line
     let drained = 0;
     writable.on('drain', () => drained++);
-    await delay(5);
+    await clock.advance(5);
     expect(drained).toBe(0);
     release(); // [1, 2] written: 3 is accepted
     await waitFor(() => drained === 1, 2_000, "'drain'");
     expect(coordinator.health()).toMatchObject({ submitted: 3, rejected: 0 });
-    await delay(5);
+    await clock.advance(5);
     expect(drained).toBe(1);
   });
 
@@ -67,11 +80,11 @@ describe('toNodeWritable', () => {
     for (const i of range(200)) {
       if (!writable.write(i)) {
         falses++;
-        await once(writable, 'drain');
+        await clock.run(once(writable, 'drain'));
       }
     }
     writable.end();
-    await once(writable, 'finish');
+    await clock.run(once(writable, 'finish'));
     await waitFor(() => written.length === 200, 10_000, 'every write');
     expect(written).toEqual(range(200));
     expect(falses).toBeGreaterThan(0);
@@ -79,7 +92,7 @@ describe('toNodeWritable', () => {
 
   it("rejects the pipeline with the coordinator's QueueFullError under 'reject', counting the refusal", async () => {
     const { coordinator } = gatedCoordinator<number>(
-      { capacity: 2, batchSize: 2, overflow: 'reject' },
+      { scheduler: clock, capacity: 2, batchSize: 2, overflow: 'reject' },
       stopAll,
     );
     await expect(pipeline(Readable.from([1, 2, 3, 4]), toNodeWritable(coordinator))).rejects.toMatchObject({
@@ -89,8 +102,8 @@ describe('toNodeWritable', () => {
   });
 
   it('rejects the pipeline with CoordinatorClosedError once the coordinator is stopped', async () => {
-    const { coordinator } = gatedCoordinator<number>({}, stopAll);
-    await coordinator.stop({ drain: false, timeoutMs: 10 });
+    const { coordinator } = gatedCoordinator<number>({ scheduler: clock }, stopAll);
+    await clock.run(coordinator.stop({ drain: false, timeoutMs: 10 }));
     await expect(pipeline(Readable.from([1]), toNodeWritable(coordinator))).rejects.toMatchObject({
       name: 'CoordinatorClosedError',
     });
@@ -99,7 +112,9 @@ describe('toNodeWritable', () => {
 
   it('stops (and drains) the coordinator at the end when stopCoordinator asks for it', async () => {
     const { coordinator, written } = slowCoordinator(20);
-    await pipeline(Readable.from(range(50)), toNodeWritable(coordinator, { stopCoordinator: true }));
+    await clock.run(
+      pipeline(Readable.from(range(50)), toNodeWritable(coordinator, { stopCoordinator: true })),
+    );
     expect(coordinator.state).toBe('stopped');
     expect(written).toEqual(range(50));
   });
@@ -109,7 +124,7 @@ describe('toNodeWritable', () => {
     const writable = toNodeWritable(coordinator);
     writable.write(1);
     writable.destroy();
-    await once(writable, 'close');
+    await clock.run(once(writable, 'close'));
     expect(coordinator.state).toBe('running');
   });
 

@@ -15,10 +15,12 @@ import { aimdRate } from '../../lib/pacing/aimd-rate.js';
 import { pace } from '../../lib/pacing/pace.js';
 import { pauseWhile } from '../../lib/pacing/pause-while.js';
 import { throttleByLevel } from '../../lib/pacing/throttle-by-level.js';
+import { VirtualClock } from '../support/virtual-clock.js';
 
-// The closed loop, end to end, in real time: a producer offers twice what the sink can take into a
+// The closed loop, end to end, on one virtual clock (producer, pacing, coordinator and sink): a producer offers twice what the sink can take into a
 // coordinator that rejects when full. Paced through the coordinator's own feedback, nothing is
-// rejected and the sink never idles; without pacing, items are rejected.
+// rejected and the sink never idles; without pacing, items are rejected. The same loop on real time,
+// with its figures, is the `loop` scenario in bench/.
 
 const SINK_MS_PER_ITEM = 1; // the simulated store writes 1 000 items a second
 const TICK_MS = 10;
@@ -38,8 +40,9 @@ interface LoopResult {
 }
 
 async function runLoop(
-  pacing: (coordinator: WriteCoordinator<number>) => MonoTypeOperatorFunction<number>,
+  pacing: (coordinator: WriteCoordinator<number>, clock: VirtualClock) => MonoTypeOperatorFunction<number>,
 ): Promise<LoopResult> {
+  const clock = new VirtualClock();
   let busyMs = 0;
   let firstWriteAt: number | null = null;
   let lastWriteEnd = 0;
@@ -51,11 +54,12 @@ async function runLoop(
     batchSize: 20,
     flushIntervalMs: 5,
     bus: null,
+    scheduler: clock,
     sink: async (batch) => {
-      const started = performance.now();
+      const started = clock.now();
       firstWriteAt ??= started;
-      await new Promise((resolve) => setTimeout(resolve, batch.length * SINK_MS_PER_ITEM));
-      lastWriteEnd = performance.now();
+      await clock.sleep(batch.length * SINK_MS_PER_ITEM);
+      lastWriteEnd = clock.now();
       busyMs += lastWriteEnd - started;
     },
   });
@@ -66,12 +70,12 @@ async function runLoop(
   let offered = 0;
   let rejected = 0;
   let otherErrors = 0;
-  await lastValueFrom(
-    interval(TICK_MS).pipe(
+  const producing = lastValueFrom(
+    interval(TICK_MS, clock).pipe(
       take(TICKS),
       mergeMap((tick) => range(tick * ITEMS_PER_TICK, ITEMS_PER_TICK)),
       tap(() => offered++),
-      pacing(coordinator),
+      pacing(coordinator, clock),
       // Submit synchronously as values are released (mergeMap calls submit at once; concatMap
       // would call it a microtask later and hold the values itself, out of the operator's reach).
       mergeMap((item) =>
@@ -83,7 +87,8 @@ async function runLoop(
     ),
     { defaultValue: undefined },
   );
-  const report = await coordinator.stop({ drain: true, timeoutMs: 15_000 });
+  await clock.run(producing);
+  const report = await clock.run(coordinator.stop({ drain: true, timeoutMs: 15_000 }));
   depthSubscription.unsubscribe();
   const spanMs = lastWriteEnd - (firstWriteAt ?? lastWriteEnd);
   return {
@@ -98,60 +103,50 @@ async function runLoop(
   };
 }
 
-function describeRun(name: string, r: LoopResult): string {
-  return (
-    `${name}: offered ${r.offered}, written ${r.written}, rejected ${r.rejected}, max depth ${r.maxDepth}/${CAPACITY}, ` +
-    `sink busy ${r.busyMs.toFixed(0)} of ${r.spanMs.toFixed(0)} ms (utilisation ${(r.utilisation * 100).toFixed(1)} %)`
-  );
-}
-
 describe('closed loop: a producer at twice the sink rate into a rejecting coordinator', () => {
   it('throttleByLevel on levelOf(feedback$): nothing rejected, depth under capacity, sink kept busy', async () => {
-    const result = await runLoop((coordinator) =>
-      throttleByLevel(levelOf(coordinator.feedback$, coordinator.id), {
-        ok: 0,
-        soft: SINK_MS_PER_ITEM, // match the sink at soft; grow the queue at ok; stop at hard
-        hard: 'pause',
-      }),
+    const result = await runLoop((coordinator, clock) =>
+      throttleByLevel(
+        levelOf(coordinator.feedback$, coordinator.id),
+        {
+          ok: 0,
+          soft: SINK_MS_PER_ITEM, // match the sink at soft; grow the queue at ok; stop at hard
+          hard: 'pause',
+        },
+        clock,
+      ),
     );
-    console.log(describeRun('throttleByLevel', result));
     expect(result.offered).toBe(TICKS * ITEMS_PER_TICK);
     expect(result.rejected).toBe(0);
     expect(result.otherErrors).toBe(0);
     expect(result.written).toBe(result.offered);
     expect(result.maxDepth).toBeLessThan(CAPACITY);
-    expect(result.utilisation).toBeGreaterThan(0.7); // measured ~0.99 when idle; margin for a loaded 2-core machine
+    expect(result.utilisation).toBeGreaterThan(0.7); // virtual time: busy for all but the flush gaps
   });
 
   it('pauseWhile on the level (hard = paused): nothing rejected, depth under capacity, sink kept busy', async () => {
     const result = await runLoop((coordinator) =>
       pauseWhile(coordinator.level$.pipe(map((level) => level === 'hard'))),
     );
-    console.log(describeRun('pauseWhile', result));
     expect(result.rejected).toBe(0);
     expect(result.otherErrors).toBe(0);
     expect(result.written).toBe(result.offered);
     expect(result.maxDepth).toBeLessThan(CAPACITY);
-    expect(result.utilisation).toBeGreaterThan(0.7); // measured ~0.99 when idle; margin for a loaded 2-core machine
+    expect(result.utilisation).toBeGreaterThan(0.7); // virtual time: busy for all but the flush gaps
   });
 
   it('pace(aimdRate(feedback$)): nothing rejected, depth under capacity, the rate settles near the sink', async () => {
     const rates: number[] = [];
-    const result = await runLoop((coordinator) =>
+    const result = await runLoop((coordinator, clock) =>
       pace(
-        aimdRate(coordinator.feedback$, {
-          initial: 500,
-          min: 50,
-          max: 4_000,
-          increase: 100,
-          intervalMs: 100,
-          decreaseFactor: 0.5,
-        }).pipe(tap((rate) => rates.push(rate))),
+        aimdRate(
+          coordinator.feedback$,
+          { initial: 500, min: 50, max: 4_000, increase: 100, intervalMs: 100, decreaseFactor: 0.5 },
+          clock,
+        ).pipe(tap((rate) => rates.push(rate))),
         { burst: 20 },
+        clock,
       ),
-    );
-    console.log(
-      `${describeRun('pace(aimdRate)', result)}; rates ${rates.map((r) => r.toFixed(0)).join(' ')}`,
     );
     expect(result.rejected).toBe(0);
     expect(result.otherErrors).toBe(0);
@@ -165,7 +160,6 @@ describe('closed loop: a producer at twice the sink rate into a rejecting coordi
 
   it('without pacing, the same producer gets items rejected', async () => {
     const result = await runLoop(() => (source) => source);
-    console.log(describeRun('unpaced', result));
     expect(result.offered).toBe(TICKS * ITEMS_PER_TICK);
     expect(result.rejected).toBeGreaterThan(0);
     expect(result.maxDepth).toBe(CAPACITY);

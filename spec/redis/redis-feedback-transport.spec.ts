@@ -12,12 +12,14 @@ import { REDIS_CLIENTS, REDIS_PORT, type RedisClientKind } from './redis-clients
 
 /** The first event of `events$` matching `predicate`, or a failure naming what was awaited. */
 function next(events$: Observable<FeedbackEvent>, predicate: (e: FeedbackEvent) => boolean, what: string) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // The timer is cleared once the race is decided: a pending one would keep the jest worker alive.
   return Promise.race([
     firstValueFrom(events$.pipe(filter(predicate))),
-    new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 5_000),
-    ),
-  ]);
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 5_000);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Replays a cold stream's events to late `next()` calls (a shared, recorded subscription). */

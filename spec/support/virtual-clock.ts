@@ -4,7 +4,7 @@ interface Scheduled {
   readonly due: number;
   readonly seq: number;
   readonly run: () => void;
-  cancelled: boolean;
+  readonly owner: Subscription;
 }
 
 /**
@@ -23,27 +23,34 @@ export class VirtualClock implements SchedulerLike {
   }
 
   schedule<S>(work: (this: SchedulerAction<S>, state?: S) => void, delay = 0, state?: S): Subscription {
-    const subscription = new Subscription();
-    const action = {
-      schedule: (nextState?: S, nextDelay = 0): Subscription => this.schedule(work, nextDelay, nextState),
-    } as unknown as SchedulerAction<S>;
-    const entry: Scheduled = {
+    return this.enqueue(new Subscription(), work, delay, state);
+  }
+
+  // An action that reschedules itself (rxjs `interval`) stays under the subscription its first
+  // schedule returned, as rxjs's own actions do: unsubscribing that one cancels the whole chain.
+  private enqueue<S>(
+    owner: Subscription,
+    work: (this: SchedulerAction<S>, state?: S) => void,
+    delay: number,
+    state: S | undefined,
+  ): Subscription {
+    const action = Object.assign(owner, {
+      schedule: (nextState?: S, nextDelay = 0): Subscription =>
+        this.enqueue(owner, work, nextDelay, nextState),
+    }) as unknown as SchedulerAction<S>;
+    this.queue.push({
       due: this.time + Math.max(0, delay),
       seq: this.seq++,
       run: () => work.call(action, state),
-      cancelled: false,
-    };
-    subscription.add(() => {
-      entry.cancelled = true;
+      owner,
     });
-    this.queue.push(entry);
     this.queue.sort((a, b) => a.due - b.due || a.seq - b.seq);
-    return subscription;
+    return owner;
   }
 
   /** Timers still pending (neither run nor cancelled). */
   get pending(): number {
-    return this.queue.filter((e) => !e.cancelled).length;
+    return this.queue.filter((e) => !e.owner.closed).length;
   }
 
   /** Lets every promise callback run (the microtask queue drains before an immediate). */
@@ -56,25 +63,65 @@ export class VirtualClock implements SchedulerLike {
     const target = this.time + ms;
     await this.settle();
     for (;;) {
-      const next = this.queue.find((e) => !e.cancelled);
+      const next = this.nextDue();
       if (next === undefined || next.due > target) break;
       this.queue.splice(this.queue.indexOf(next), 1);
       this.time = next.due;
       next.run();
       await this.settle();
     }
-    this.queue = this.queue.filter((e) => !e.cancelled);
+    this.queue = this.queue.filter((e) => !e.owner.closed);
     this.time = target;
     await this.settle();
   }
 
-  /** Advances until `predicate` holds, in steps of `stepMs`, failing after `maxMs` of virtual time. */
-  async until(predicate: () => boolean, maxMs = 60_000, stepMs = 1): Promise<void> {
+  /**
+   * Advances until `predicate` holds, failing once `maxMs` of virtual time has passed. Time jumps
+   * from one due timer to the next: nothing can change in between.
+   */
+  async until(predicate: () => boolean, maxMs = 60_000, what = 'condition'): Promise<void> {
     const limit = this.time + maxMs;
     await this.settle();
     while (!predicate()) {
-      if (this.time >= limit) throw new Error(`condition still false after ${maxMs} ms of virtual time`);
-      await this.advance(stepMs);
+      const next = this.nextDue();
+      if (next === undefined || next.due > limit) {
+        if (this.time >= limit) throw new Error(`${what} still false after ${maxMs} ms of virtual time`);
+        await this.advance(limit - this.time);
+      } else {
+        await this.advance(next.due - this.time);
+      }
     }
+  }
+
+  /** Advances time until `promise` settles (at most `maxMs` of it), then returns its outcome. */
+  async run<T>(promise: Promise<T>, maxMs = 60_000): Promise<T> {
+    let settled = false;
+    const tracked = promise.finally(() => (settled = true));
+    tracked.catch(() => undefined);
+    await this.until(() => settled, maxMs, 'promise settled');
+    return tracked;
+  }
+
+  /** A promise that resolves `ms` from now on this clock (when a spec advances past it). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted === true) {
+        reject(signal.reason as Error);
+        return;
+      }
+      const onAbort = () => {
+        timer.unsubscribe();
+        reject(signal!.reason as Error);
+      };
+      const timer = this.schedule(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private nextDue(): Scheduled | undefined {
+    return this.queue.find((e) => !e.owner.closed);
   }
 }

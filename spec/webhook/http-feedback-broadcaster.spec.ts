@@ -1,5 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Subject, config } from 'rxjs';
 import { HttpFeedbackBroadcaster } from '../../lib/webhook/http-feedback-broadcaster.js';
 import { verifyFeedbackSignature } from '../../lib/webhook/feedback-signature.js';
@@ -17,12 +15,6 @@ import { recordDeliveries } from '../support/record-deliveries.js';
 const LEVELS: readonly BackpressureLevel[] = ['ok', 'soft', 'hard'];
 
 const event = sampleEvent;
-
-/** A real garbage collection, for heap figures (jest runs without --expose-gc). */
-function exposeGc(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
 
 const record = recordDeliveries;
 
@@ -224,10 +216,8 @@ describe('HttpFeedbackBroadcaster', () => {
       );
       broadcaster = new HttpFeedbackBroadcaster({ url: server.url, backoffMs: 10, maxRetryAfterMs: 200 });
 
-      const started = performance.now();
       await expect(broadcaster.broadcastOne(event())).resolves.toBe(true);
 
-      expect(performance.now() - started).toBeLessThan(3_000);
       const [first, second] = server.requests.map((r) => r.at);
       expect(second! - first!).toBeGreaterThanOrEqual(190);
     });
@@ -244,13 +234,12 @@ describe('HttpFeedbackBroadcaster', () => {
       });
       const { failed } = record(broadcaster);
 
-      const started = performance.now();
       await expect(broadcaster.broadcastOne(event())).resolves.toBe(false);
-      const elapsed = performance.now() - started;
 
       expect(server.requests).toHaveLength(2);
-      expect(elapsed).toBeGreaterThanOrEqual(380);
-      expect(elapsed).toBeLessThan(5_000);
+      // Each attempt ran its 200 ms before the timeout cut it (a lower bound: load only adds to it).
+      const [first, second] = server.requests.map((r) => r.at);
+      expect(second! - first!).toBeGreaterThanOrEqual(190);
       expect(failed[0]!.error.kind).toBe('timeout');
       expect(failed[0]!.attempts).toBe(2);
     });
@@ -368,7 +357,7 @@ describe('HttpFeedbackBroadcaster', () => {
       expect(server.requests).toHaveLength(2);
     });
 
-    it('on a 1 000-event burst against a slow endpoint: the bus is not slowed, memory stays bounded, the last level wins', async () => {
+    it('on a 1 000-event burst against a slow endpoint: at most one event held per coordinator, the last level wins', async () => {
       server = await startTestServer((_req, res) => {
         setTimeout(() => res.writeHead(204).end(), 100);
       });
@@ -381,35 +370,19 @@ describe('HttpFeedbackBroadcaster', () => {
         );
       }
 
-      // Baseline: the same burst on a bus with only a no-op listener.
-      const baselineBus = new FeedbackBus();
-      baselineBus.subscribe(() => undefined);
-      let t0 = performance.now();
-      for (const e of events) baselineBus.publish(e);
-      const baselineMs = performance.now() - t0;
-
       broadcaster = new HttpFeedbackBroadcaster({ url: server.url }).start(bus);
       const { delivered } = record(broadcaster);
-      const gc = exposeGc();
-      gc();
-      const heapBefore = process.memoryUsage().heapUsed;
       let maxPending = 0;
       let maxInFlight = 0;
       // Ten bursts of 100, 10 ms apart, so that events arrive while a request is in flight.
-      let busMs = 0;
       for (let burst = 0; burst < 10; burst++) {
-        t0 = performance.now();
         for (let i = 0; i < 100; i++) {
           bus.publish(events[burst * 100 + i]!);
           maxPending = Math.max(maxPending, broadcaster.pending);
           maxInFlight = Math.max(maxInFlight, broadcaster.inFlight);
         }
-        busMs += performance.now() - t0;
         await sleep(10);
       }
-      // Measured while the last request is still in flight: what the broadcaster holds on to.
-      gc();
-      const heapDelta = process.memoryUsage().heapUsed - heapBefore;
       await waitFor(() => broadcaster!.inFlight === 0 && broadcaster!.pending === 0, 10_000, 'idle');
 
       const last = delivered[delivered.length - 1]!;
@@ -420,18 +393,10 @@ describe('HttpFeedbackBroadcaster', () => {
       // Every event is either sent or counted as coalesced.
       expect(server.requests.length + broadcaster.coalesced).toBe(1_000);
       expect(server.requests.length).toBeLessThan(30);
-      expect(busMs).toBeLessThan(Math.max(200, baselineMs * 50));
-      // The bound is asserted above (pending, in flight, sent + coalesced); the heap figure is only a
-      // coarse backstop against a gross leak, generous because the process and machine are shared.
-      expect(heapDelta).toBeLessThan(5 * 1024 * 1024);
-      console.log(
-        `burst of 1000: bus ${busMs.toFixed(1)} ms (baseline ${baselineMs.toFixed(1)} ms), ` +
-          `${server.requests.length} POSTs, ${broadcaster.coalesced} coalesced, ` +
-          `heap delta ${(heapDelta / 1024).toFixed(0)} KiB, max pending ${maxPending}`,
-      );
+      // What the bus and heap pay for it is measured in bench/ (npm run bench -- --only=webhook).
     });
 
-    it('holds memory constant however many events arrive while the endpoint hangs', async () => {
+    it('holds one event per coordinator however many events arrive while the endpoint hangs', async () => {
       server = await startTestServer(() => {
         /* never answers */
       });
@@ -442,12 +407,8 @@ describe('HttpFeedbackBroadcaster', () => {
           bus.publish(event({ coordinatorId: `c${i % 4}`, level: LEVELS[i % 3]!, queueSize: i % 10_000 }));
         }
       };
-      const gc = exposeGc();
-      // Warm up: the four lanes, their requests and the code paths exist before measuring.
       publish(0, 100);
       await waitFor(() => server!.requests.length === 4);
-      gc();
-      const before = process.memoryUsage().heapUsed;
       let maxPending = 0;
       let maxInFlight = 0;
       for (let round = 0; round < 100; round++) {
@@ -456,9 +417,6 @@ describe('HttpFeedbackBroadcaster', () => {
         maxInFlight = Math.max(maxInFlight, broadcaster.inFlight);
         await sleep(1);
       }
-      gc();
-      const delta = process.memoryUsage().heapUsed - before;
-
       expect(server.requests).toHaveLength(4);
       expect(broadcaster.inFlight).toBe(4);
       expect(broadcaster.pending).toBe(4);
@@ -466,10 +424,7 @@ describe('HttpFeedbackBroadcaster', () => {
       // Bounded by the number of coordinators (4), however many events came.
       expect(maxPending).toBe(4);
       expect(maxInFlight).toBe(4);
-      // A coarse backstop only (shared process and machine): 100,000 retained events take about
-      // 15 MiB (measured with plain objects of the same shape).
-      expect(delta).toBeLessThan(5 * 1024 * 1024);
-      console.log(`100,000 events against a hanging endpoint: heap delta ${(delta / 1024).toFixed(0)} KiB`);
+      // The heap this leaves is measured in bench/ (npm run bench -- --only=webhook).
     });
 
     it('does not slow a queue whose depth drives the bus', async () => {
@@ -483,7 +438,6 @@ describe('HttpFeedbackBroadcaster', () => {
         .pipe(toFeedbackEvents({ coordinatorId: 'q', capacity: 10 }))
         .subscribe((e) => bus.publish(e));
 
-      const t0 = performance.now();
       let transitions = 0;
       bus.subscribe(() => void transitions++);
       for (let round = 0; round < 1_000; round++) {
@@ -492,11 +446,9 @@ describe('HttpFeedbackBroadcaster', () => {
         }
         queue.poll(10);
       }
-      const elapsed = performance.now() - t0;
 
-      // Each round goes ok -> soft -> hard -> ok: 3 events a round reach the bus.
+      // Each round goes ok -> soft -> hard -> ok: 3 events a round reach the bus, synchronously.
       expect(transitions).toBe(3_000);
-      expect(elapsed).toBeLessThan(1_000);
       // The whole synchronous burst coalesced into one request, carrying the last level.
       await waitFor(() => server!.requests.length === 1);
       await sleep(20);
@@ -509,43 +461,31 @@ describe('HttpFeedbackBroadcaster', () => {
       expect(broadcaster.pending).toBe(0);
     });
 
-    it('does not slow a WriteCoordinator publishing on the bus, even with an endpoint that never answers', async () => {
+    it('lets a WriteCoordinator publishing on the bus write everything, even with an endpoint that never answers', async () => {
       server = await startTestServer(() => {
         /* never answers */
       });
-      const run = async (withBroadcaster: boolean): Promise<{ ms: number; events: number }> => {
-        const bus = new FeedbackBus();
-        let events = 0;
-        bus.subscribe(() => void events++);
-        const local = withBroadcaster
-          ? new HttpFeedbackBroadcaster({ url: server!.url, timeoutMs: 10_000 }).start(bus)
-          : undefined;
-        const coordinator = new WriteCoordinator<number>({
-          id: 'db',
-          capacity: 100,
-          workers: 1,
-          batchSize: 50,
-          flushIntervalMs: 1,
-          bus,
-          sink: () => sleep(1),
-        });
-        coordinator.start();
-        const t0 = performance.now();
-        for (let i = 0; i < 5_000; i++) await coordinator.submit(i);
-        await coordinator.stop({ drain: true });
-        const ms = performance.now() - t0;
-        local?.stop();
-        return { ms, events };
-      };
-      const baseline = await run(false);
-      const measured = await run(true);
+      const bus = new FeedbackBus();
+      let events = 0;
+      bus.subscribe(() => void events++);
+      broadcaster = new HttpFeedbackBroadcaster({ url: server.url, timeoutMs: 10_000 }).start(bus);
+      const coordinator = new WriteCoordinator<number>({
+        id: 'db',
+        capacity: 100,
+        workers: 1,
+        batchSize: 50,
+        flushIntervalMs: 1,
+        bus,
+        sink: () => sleep(1),
+      });
+      coordinator.start();
+      for (let i = 0; i < 5_000; i++) await coordinator.submit(i);
+      const report = await coordinator.stop({ drain: true });
 
-      expect(measured.events).toBeGreaterThan(10);
-      expect(measured.ms).toBeLessThan(baseline.ms * 3 + 500);
-      console.log(
-        `coordinator, 5000 submits: ${measured.ms.toFixed(0)} ms with a hanging webhook, ` +
-          `${baseline.ms.toFixed(0)} ms without; ${measured.events} events`,
-      );
+      expect(report).toMatchObject({ drained: true, written: 5_000 });
+      expect(events).toBeGreaterThan(10);
+      expect(server.requests).toHaveLength(1); // one request hanging, the rest coalesced behind it
+      // What the hanging webhook costs the coordinator is measured in bench/ (--only=webhook).
     });
 
     it('stop() aborts the request in flight, drops what is pending and unsubscribes', async () => {
@@ -583,11 +523,13 @@ describe('HttpFeedbackBroadcaster', () => {
       const result = broadcaster.broadcastOne(event());
       await waitFor(() => server!.requests.length === 1);
       await sleep(20);
-      const t0 = performance.now();
+      let settled = false;
+      void result.then(() => (settled = true));
       broadcaster.stop();
 
+      // Resolved by stop, well before the 5 s backoff would have ended.
+      await waitFor(() => settled, 4_000, 'stop to end the backoff wait');
       await expect(result).resolves.toBe(false);
-      expect(performance.now() - t0).toBeLessThan(500);
       expect(failed[0]!.error.kind).toBe('aborted');
       expect(server.requests).toHaveLength(1);
     });
