@@ -74,7 +74,7 @@ export class WriteCoordinator<T> {
   readonly id: string;
   /** Most items held at once, queued plus in flight. */
   readonly capacity: number;
-  /** Worker count. */
+  /** Worker count (the `workers` option; its `max` when adaptive). */
   readonly workers: number;
   /** Most items per batch: `min(batchSize, capacity)`. */
   readonly batchSize: number;
@@ -171,12 +171,17 @@ export class WriteCoordinator<T> {
     this.reservedId = resolved.reservedId;
     this.scheduler = scheduler;
     this.breaker = breaker;
-    const counters = (this.counters = new CoordinatorCounters(id));
-    this.pool = new WorkerPool<Batch<T>>(resolved.workers, {
-      take: () => this.takeBatch(),
-      process: (batch) => this.writer.process(batch),
-      finished: () => this.stateCode === STOPPED || (this.stateCode === STOPPING && this.queue.length === 0),
-    });
+    const counters = (this.counters = new CoordinatorCounters(id, () => this.pool.limit));
+    this.pool = new WorkerPool<Batch<T>>(
+      resolved.workers,
+      {
+        take: () => this.takeBatch(),
+        process: (batch) => this.writer.process(batch),
+        finished: () =>
+          this.stateCode === STOPPED || (this.stateCode === STOPPING && this.queue.length === 0),
+      },
+      resolved.concurrency,
+    );
     const pool = this.pool;
     const queue = (this.queue = new BatchQueue<T>(
       this.batchSize,
@@ -211,6 +216,7 @@ export class WriteCoordinator<T> {
       counters,
       report: (report) => this.report(report),
       settled: (batch, reason, error) => this.settled(batch, reason, error),
+      limitChanged: () => this.pool.limitChanged(),
     });
     this.outbox = new DeadLetterOutbox<T>(id, this.deadLetterQueue, scheduler, (record, error) => {
       counters.deadLetterFailures++;
@@ -441,6 +447,7 @@ export class WriteCoordinator<T> {
       id: this.id,
       state: this.state,
       workers: this.workers,
+      concurrencyLimit: this.pool.limit,
       busyWorkers: this.writer.held,
       queueSize: this.queue.length,
       inFlight: this.writer.inFlight,
