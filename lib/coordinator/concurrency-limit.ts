@@ -37,9 +37,11 @@ export const CONCURRENCY_LAW = {
    */
   minimumSmoothing: 0.4,
   /**
-   * After a cut from a level, that level is probed again only after this many good rounds below it
-   * at first, doubling each time the same level is cut again, up to `longestProbeWait` (the plateau
-   * of TCP CUBIC near its last loss, in rounds rather than time). A level that holds is forgotten.
+   * After a cut from a level, that level is probed again only after this many held rounds just
+   * below it; the wait doubles each time the same level is cut again, up to `longestProbeWait`, and
+   * halves each time the level holds (the plateau of TCP CUBIC near its last loss, counted in
+   * rounds rather than time): a sink whose best concurrency is known is not pushed past it every
+   * other round.
    */
   firstProbeWait: 2,
   /**
@@ -88,15 +90,18 @@ export interface ConcurrencySample {
  * reads no clock (latencies are measured by the coordinator on its scheduler) and holds no timers.
  *
  * The law works in rounds of `limit` attempts started under the current limit (one "window", as TCP
- * counts one window of acknowledgements), and decides once per round:
+ * counts one window of acknowledgements), and decides once per round on the round's mean latency
+ * (of the attempts that started with every permitted worker busy, if any: the others did not run
+ * at the limit being judged):
  *
  * - the first round runs at `min`, to measure the unloaded latency, then the limit is `initial`;
  * - a failure (retryable error or timeout) cuts at once: `limit × decreaseRatio`;
  * - a round whose mean latency exceeds `latencyTolerance ×` the smoothed minimum cuts by
  *   `max(largestCut, min(decreaseRatio, tolerance × minimum / mean))`;
  * - a round that holds adds one, if the limit was reached in it (there was demand for more), and if
- *   the level above is not waiting out a probe wait after a recent cut there;
- * - a cut is always at least one and never below `min`; an increase never above `max`.
+ *   the level above is not waiting out its probe wait after recent cuts there;
+ * - a cut is always at least one and never below `min`; an increase never above `max`. At `min`,
+ *   where nothing can be cut, the smoothed minimum follows the latency both ways.
  *
  * @example
  * ```ts
@@ -116,14 +121,16 @@ export class ConcurrencyLimit {
   private changes = 0;
   /** The smoothed minimum of round mean latencies; `null` until the first round. */
   private minimum: number | null = null;
-  // The round under way: attempts of the current epoch.
+  // The round under way: attempts of the current epoch; the saturated ones apart, because an
+  // attempt that started with workers to spare did not run at the limit being judged.
   private samples = 0;
   private latencySum = 0;
-  private reached = false;
-  // The lowest level cut recently, and the good rounds to wait below it before probing it again.
-  private ceiling: number | null = null;
-  private probeWait = 0;
-  private goodRoundsBelow = 0;
+  private saturatedSamples = 0;
+  private saturatedLatencySum = 0;
+  /** Rounds held at the current limit since it was set. */
+  private heldRounds = 0;
+  /** Levels cut recently, and how many held rounds below each to wait before probing it again. */
+  private readonly probeWaits = new Map<number, number>();
 
   constructor(bounds: ConcurrencyBounds) {
     this.min = bounds.min;
@@ -153,13 +160,19 @@ export class ConcurrencyLimit {
     if (sample.failed) return this.cut(CONCURRENCY_LAW.decreaseRatio);
     this.samples++;
     this.latencySum += sample.latencyMs;
-    if (sample.saturated) this.reached = true;
+    if (sample.saturated) {
+      this.saturatedSamples++;
+      this.saturatedLatencySum += sample.latencyMs;
+    }
     if (this.samples < this.current) return false;
-    return this.decide(this.latencySum / this.samples);
+    const reached = this.saturatedSamples > 0;
+    const mean = reached ? this.saturatedLatencySum / this.saturatedSamples : this.latencySum / this.samples;
+    return this.decide(mean, reached);
   }
 
-  private decide(mean: number): boolean {
-    const { latencyTolerance, minimumSmoothing, largestCut, decreaseRatio } = CONCURRENCY_LAW;
+  private decide(mean: number, reached: boolean): boolean {
+    const { latencyTolerance, minimumSmoothing, largestCut, decreaseRatio, firstProbeWait } =
+      CONCURRENCY_LAW;
     const minimum = this.minimum;
     if (minimum === null) {
       this.minimum = mean;
@@ -167,49 +180,52 @@ export class ConcurrencyLimit {
     }
     const atFloor = this.current === this.min;
     if (mean < minimum || atFloor) this.minimum = minimum + minimumSmoothing * (mean - minimum);
-    if (mean > latencyTolerance * minimum && !atFloor) {
+    if (mean > latencyTolerance * minimum) {
+      // At the floor nothing can be cut: the minimum follows the latency there until it holds.
+      if (atFloor) return this.restartRound();
       const gradient = (latencyTolerance * minimum) / mean;
       return this.cut(Math.max(largestCut, Math.min(decreaseRatio, gradient)));
     }
-    // The round held.
-    if (this.ceiling !== null) {
-      if (this.current >= this.ceiling) this.ceiling = null;
-      else this.goodRoundsBelow++;
+    // The round held: this level's wait, if it was cut before, is halved.
+    const wait = this.probeWaits.get(this.current);
+    if (wait !== undefined) {
+      if (wait / 2 < firstProbeWait) this.probeWaits.delete(this.current);
+      else this.probeWaits.set(this.current, wait / 2);
     }
+    this.heldRounds++;
     const next = this.current + 1;
-    const mayProbe = this.ceiling === null || next < this.ceiling || this.goodRoundsBelow >= this.probeWait;
-    if (this.reached && next <= this.max && mayProbe) return this.set(next);
-    this.newRound();
-    return false;
+    if (reached && next <= this.max && this.heldRounds >= (this.probeWaits.get(next) ?? 0)) {
+      return this.set(next);
+    }
+    return this.restartRound();
   }
 
   private cut(factor: number): boolean {
     const from = this.current;
-    if (from <= this.min) {
-      this.newRound();
-      return false;
-    }
-    if (this.ceiling === from) {
-      this.probeWait = Math.min(2 * this.probeWait, CONCURRENCY_LAW.longestProbeWait);
-    } else {
-      this.ceiling = from;
-      this.probeWait = CONCURRENCY_LAW.firstProbeWait;
-    }
-    this.goodRoundsBelow = 0;
+    if (from <= this.min) return this.restartRound();
+    const wait = this.probeWaits.get(from);
+    this.probeWaits.set(
+      from,
+      wait === undefined ? CONCURRENCY_LAW.firstProbeWait : Math.min(2 * wait, CONCURRENCY_LAW.longestProbeWait),
+    );
     return this.set(Math.max(this.min, Math.min(from - 1, Math.floor(from * factor))));
   }
 
   private set(limit: number): boolean {
-    this.newRound();
+    this.restartRound();
     if (limit === this.current) return false;
     this.current = limit;
     this.changes++;
+    this.heldRounds = 0;
     return true;
   }
 
-  private newRound(): void {
+  /** Starts a new round at the same limit; returns `false` (the limit did not change). */
+  private restartRound(): false {
     this.samples = 0;
     this.latencySum = 0;
-    this.reached = false;
+    this.saturatedSamples = 0;
+    this.saturatedLatencySum = 0;
+    return false;
   }
 }
