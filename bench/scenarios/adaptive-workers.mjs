@@ -69,8 +69,13 @@ async function runVariant(lib, variant, durationMs, warmupMs) {
   await coordinator.stop({ drain: false, timeoutMs: 5_000 });
   records$.unsubscribe();
   const steadyFrom = t0 + warmupMs;
-  const items = (from) => written.filter(([at]) => at >= from && at <= end).reduce((n, [, size]) => n + size, 0);
-  const p99 = (from) => percentile(store.latencies.filter(([at]) => at >= from).map(([, ms]) => ms), 99);
+  const items = (from) =>
+    written.filter(([at]) => at >= from && at <= end).reduce((n, [, size]) => n + size, 0);
+  const p99 = (from) =>
+    percentile(
+      store.latencies.filter(([at]) => at >= from).map(([, ms]) => ms),
+      99,
+    );
   const steadyLimits = written.filter(([at]) => at >= steadyFrom && at <= end).map(([, , limit]) => limit);
   return {
     throughput: (items(steadyFrom) * 1000) / (end - steadyFrom),
@@ -83,8 +88,8 @@ async function runVariant(lib, variant, durationMs, warmupMs) {
 }
 
 export async function run({ lib, quick }) {
-  const durationMs = quick ? 6_000 : 12_000;
-  const warmupMs = quick ? 3_000 : 4_000;
+  const durationMs = quick ? 10_000 : 20_000;
+  const warmupMs = quick ? 6_000 : 8_000;
   const rounds = quick ? 1 : 2;
   const samples = await interleave(VARIANTS, rounds, (v) => runVariant(lib, v, durationMs, warmupMs), {
     warmup: 0,

@@ -171,8 +171,7 @@ export class ConcurrencyLimit {
   }
 
   private decide(mean: number, reached: boolean): boolean {
-    const { latencyTolerance, minimumSmoothing, largestCut, decreaseRatio, firstProbeWait } =
-      CONCURRENCY_LAW;
+    const { latencyTolerance, minimumSmoothing, largestCut, decreaseRatio, firstProbeWait } = CONCURRENCY_LAW;
     const minimum = this.minimum;
     if (minimum === null) {
       this.minimum = mean;
@@ -206,7 +205,9 @@ export class ConcurrencyLimit {
     const wait = this.probeWaits.get(from);
     this.probeWaits.set(
       from,
-      wait === undefined ? CONCURRENCY_LAW.firstProbeWait : Math.min(2 * wait, CONCURRENCY_LAW.longestProbeWait),
+      wait === undefined
+        ? CONCURRENCY_LAW.firstProbeWait
+        : Math.min(2 * wait, CONCURRENCY_LAW.longestProbeWait),
     );
     return this.set(Math.max(this.min, Math.min(from - 1, Math.floor(from * factor))));
   }

@@ -235,7 +235,7 @@ describe('WriteCoordinator options', () => {
         'workers.initial must be an integer, found string "4"',
       ],
     ])('%s', (_, workers, type, message) => {
-      expect(build({ workers: workers as number })).toThrow(new type(message));
+      expect(build({ workers })).toThrow(new type(message));
     });
 
     it('caps max at capacity', () => {
