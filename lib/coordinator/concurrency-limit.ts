@@ -31,8 +31,8 @@ export const CONCURRENCY_LAW = {
   largestCut: 0.5,
   /**
    * Weight of a new round in the smoothed minimum latency. 0.4 is Vector's `ewma_alpha`; the
-   * minimum follows lower rounds at once, and higher ones not at all (Netflix's
-   * `SmoothingMinimumMeasurement`), except at the lower bound `min`, where the latency measured *is*
+   * minimum moves that share of the way towards a lower round, and not at all towards a higher one
+   * (the form of Netflix's `SmoothingMinimumMeasurement`), except at the lower bound `min`, where the latency measured *is*
    * the unloaded latency and the minimum follows it both ways.
    */
   minimumSmoothing: 0.4,
@@ -46,8 +46,8 @@ export const CONCURRENCY_LAW = {
   firstProbeWait: 2,
   /**
    * The longest wait, in rounds, before probing again a level that was cut repeatedly: with rounds of
-   * `limit` writes, about as many writes as Netflix's `GradientLimit` lets pass between its probes
-   * of the unloaded latency (`probeInterval`, 1000 samples) at small limits.
+   * `limit` writes, about as many writes at small limits as Netflix's `GradientLimit` lets pass
+   * between its probes of the unloaded latency (`probeInterval`, 1000 updates).
    */
   longestProbeWait: 256,
 } as const;
