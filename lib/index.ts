@@ -66,7 +66,11 @@ export { submitTo, type SubmitToOptions } from './coordinator/submit-to.js';
 export { toWritableStream } from './coordinator/to-writable-stream.js';
 export type { CoordinatorStreamOptions } from './coordinator/coordinator-stream-options.js';
 export type { Sink, SinkFunction, WriteContext } from './coordinator/sink.js';
-export type { SubmitOptions, WriteCoordinatorOptions } from './coordinator/write-coordinator-options.js';
+export type {
+  AdaptiveWorkers,
+  SubmitOptions,
+  WriteCoordinatorOptions,
+} from './coordinator/write-coordinator-options.js';
 export type { CoordinatorHealth, CoordinatorState } from './coordinator/coordinator-health.js';
 export type { StopOptions, StopReport } from './coordinator/stop-report.js';
 export type { WriteRecord } from './coordinator/write-record.js';

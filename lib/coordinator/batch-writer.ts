@@ -8,6 +8,7 @@ import type { DeadLetterReason } from '../dead-letter/dead-letter-record.js';
 import type { SinkFunction, WriteContext } from './sink.js';
 import type { CoordinatorErrorReport } from './coordinator-error-report.js';
 import type { CoordinatorCounters } from './coordinator-counters.js';
+import type { ConcurrencyLimit } from './concurrency-limit.js';
 
 /**
  * @internal A batch held by a worker, from the moment it is taken until its outcome.
@@ -100,6 +101,10 @@ export interface BatchWriterConfig<T> {
   readonly report: (report: CoordinatorErrorReport<T>) => void;
   /** A batch's outcome: written (`reason` null) or to be dead-lettered with `reason` and `error`. */
   readonly settled: (batch: Batch<T>, reason: DeadLetterReason | null, error: unknown) => void;
+  /** The adaptive concurrency law, told of every attempt's latency and outcome; absent when fixed. */
+  readonly concurrency?: ConcurrencyLimit | null;
+  /** Called when the law changed the limit. */
+  readonly limitChanged?: () => void;
 }
 
 /**
@@ -205,6 +210,11 @@ export class BatchWriter<T> {
         }
       }
       batch.attempts++;
+      const measure = this.config.concurrency ?? null;
+      const epoch = measure === null ? 0 : measure.epoch;
+      const startedAt = measure === null ? 0 : this.config.scheduler.now();
+      // Held batches occupy a worker each, on backoff too: all of them busy means the limit binds.
+      const saturated = measure !== null && this.batches.size >= measure.limit;
       const outcome = await this.attempt(batch);
       if (batch.settled) {
         // `stop` gave up on it meanwhile: the outcome says nothing about the sink.
@@ -213,6 +223,7 @@ export class BatchWriter<T> {
       }
       if (outcome === undefined) {
         if (permit !== null) breaker!.recordSuccess(permit);
+        if (measure !== null) this.measured(measure, epoch, startedAt, false, saturated);
         this.settle(batch, null);
         return;
       }
@@ -233,6 +244,8 @@ export class BatchWriter<T> {
         return;
       }
       if (permit !== null) breaker!.recordFailure(permit);
+      // A retryable failure (a timeout included) says the sink is overloaded or down: fewer writes.
+      if (measure !== null) this.measured(measure, epoch, startedAt, true, saturated);
       if (batch.settled) return;
       if (batch.attempts >= retryPolicy.maxAttempts) {
         this.settle(batch, 'retries_exhausted', error);
@@ -297,6 +310,17 @@ export class BatchWriter<T> {
         settle(new Failure(error));
       }
     });
+  }
+
+  private measured(
+    measure: ConcurrencyLimit,
+    epoch: number,
+    startedAt: number,
+    failed: boolean,
+    saturated: boolean,
+  ): void {
+    const latencyMs = this.config.scheduler.now() - startedAt;
+    if (measure.record({ epoch, latencyMs, failed, saturated })) this.config.limitChanged?.();
   }
 
   private isRetryable(error: unknown): boolean {

@@ -12,6 +12,7 @@ export interface CoordinatorSnapshot {
   readonly id: string;
   readonly state: CoordinatorState;
   readonly workers: number;
+  readonly concurrencyLimit: number;
   readonly busyWorkers: number;
   readonly queueSize: number;
   readonly inFlight: number;
@@ -29,7 +30,7 @@ export interface CoordinatorSnapshot {
  *
  * @example
  * ```ts
- * const counters = new CoordinatorCounters('rows');
+ * const counters = new CoordinatorCounters('rows', () => 4);
  * counters.submitted++;
  * counters.countWritten(1, 1, 3);
  * ```
@@ -50,7 +51,11 @@ export class CoordinatorCounters {
   readonly writes$: Observable<WriteRecord>;
   private readonly writesSubject = new Subject<WriteRecord>();
 
-  constructor(private readonly coordinatorId: string) {
+  constructor(
+    private readonly coordinatorId: string,
+    /** The concurrency limit in force, for the records. */
+    private readonly concurrencyLimit: () => number,
+  ) {
     this.writes$ = this.writesSubject.asObservable();
   }
 
@@ -77,10 +82,11 @@ export class CoordinatorCounters {
   recordWrite(size: number, attempts: number, durationMs: number, reason: DeadLetterReason | null): void {
     if (!this.writesSubject.observed) return;
     const coordinatorId = this.coordinatorId;
+    const concurrencyLimit = this.concurrencyLimit();
     this.writesSubject.next(
       reason === null
-        ? { coordinatorId, size, attempts, durationMs, outcome: 'written' }
-        : { coordinatorId, size, attempts, durationMs, outcome: 'dead-lettered', reason },
+        ? { coordinatorId, size, attempts, durationMs, outcome: 'written', concurrencyLimit }
+        : { coordinatorId, size, attempts, durationMs, outcome: 'dead-lettered', reason, concurrencyLimit },
     );
   }
 
@@ -90,6 +96,7 @@ export class CoordinatorCounters {
       id: live.id,
       state: live.state,
       workers: live.workers,
+      concurrencyLimit: live.concurrencyLimit,
       busyWorkers: live.busyWorkers,
       queueSize: live.queueSize,
       inFlight: live.inFlight,

@@ -29,8 +29,13 @@ export interface CoordinatorHealth {
   readonly id: string;
   /** Where it is in its lifecycle. */
   readonly state: CoordinatorState;
-  /** Worker count (the `workers` option). */
+  /** Worker count (the `workers` option; its `max` when adaptive). */
   readonly workers: number;
+  /**
+   * Most writes running at once now: the fixed `workers`, or the adaptive limit in force (see
+   * `AdaptiveWorkers`).
+   */
+  readonly concurrencyLimit: number;
   /** Workers holding a batch now (writing it, or waiting on backoff or the breaker). */
   readonly busyWorkers: number;
   /** Items accepted and not yet taken by a worker. */

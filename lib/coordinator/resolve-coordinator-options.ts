@@ -19,6 +19,7 @@ import type { SinkFunction } from './sink.js';
 import type { SubmitOptions, WriteCoordinatorOptions } from './write-coordinator-options.js';
 import type { StopOptions } from './stop-report.js';
 import { reserveDefaultId } from './coordinator-ids.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
 
 /**
  * @internal Every coordinator option, checked and with its default applied.
@@ -32,7 +33,10 @@ export interface ResolvedCoordinatorOptions<T> {
   readonly write: SinkFunction<T>;
   readonly id: string;
   readonly capacity: number;
+  /** Worker count: the fixed number, or the adaptive `max`. */
   readonly workers: number;
+  /** The adaptive concurrency law, or `null` for a fixed worker count. */
+  readonly concurrency: ConcurrencyLimit | null;
   /** `min(batchSize, capacity)`. */
   readonly batchSize: number;
   readonly flushIntervalMs: number;
@@ -91,8 +95,14 @@ export function resolveCoordinatorOptions<T>(
   const checkedCapacity = assertInteger('capacity', capacity, 1);
   // Each worker is a pending promise and a closure: more than can ever hold a batch is waste.
   const maxWorkers = Math.min(checkedCapacity, 1024);
+  const concurrency =
+    typeof workers === 'object' && workers !== null ? resolveAdaptiveWorkers(workers, maxWorkers) : null;
   const checkedWorkers =
-    workers === undefined ? Math.min(4, maxWorkers) : assertInteger('workers', workers, 1, maxWorkers);
+    concurrency !== null
+      ? concurrency.max
+      : workers === undefined
+        ? Math.min(4, maxWorkers)
+        : assertWorkerCount(workers, maxWorkers);
   const checkedBatchSize = Math.min(assertInteger('batchSize', batchSize, 1), checkedCapacity);
   const checkedFlush = assertDelay('flushIntervalMs', flushIntervalMs, 0);
   const checkedOverflow = assertOneOf('overflow', overflow, OVERFLOW_STRATEGIES);
@@ -160,6 +170,7 @@ export function resolveCoordinatorOptions<T>(
     id: checkedId,
     capacity: checkedCapacity,
     workers: checkedWorkers,
+    concurrency,
     batchSize: checkedBatchSize,
     flushIntervalMs: checkedFlush,
     overflow: checkedOverflow,
@@ -217,6 +228,25 @@ export function resolveStopOptions(options: StopOptions): { drain: boolean; time
     throw new TypeError(`drain must be a boolean, found ${describeValue(drain)}`);
   assertDelay('timeoutMs', timeoutMs, 0);
   return { drain, timeoutMs };
+}
+
+function assertWorkerCount(workers: unknown, maxWorkers: number): number {
+  if (typeof workers !== 'number') {
+    throw new TypeError(
+      `workers must be an integer or an object { min, max, initial? }, found ${describeValue(workers)}`,
+    );
+  }
+  return assertInteger('workers', workers, 1, maxWorkers);
+}
+
+/** `workers: { min, max, initial? }`: integers with `1 <= min <= initial <= max <= maxWorkers`. */
+function resolveAdaptiveWorkers(workers: object, maxWorkers: number): ConcurrencyLimit {
+  const { min, max, initial } = workers as { min?: unknown; max?: unknown; initial?: unknown };
+  const checkedMin = assertInteger('workers.min', min, 1, maxWorkers);
+  const checkedMax = assertInteger('workers.max', max, checkedMin, maxWorkers);
+  const checkedInitial =
+    initial === undefined ? checkedMin : assertInteger('workers.initial', initial, checkedMin, checkedMax);
+  return new ConcurrencyLimit({ min: checkedMin, max: checkedMax, initial: checkedInitial });
 }
 
 function toSinkFunction<T>(sink: unknown): SinkFunction<T> {

@@ -27,7 +27,7 @@ export function wireCoordinator<T>(
   start: () => void,
 ): CoordinatorCore<T> {
   const { id, capacity, scheduler, breaker, batchSize } = resolved;
-  const counters = new CoordinatorCounters(id);
+  const counters = new CoordinatorCounters(id, () => core.pool.limit);
   const reports = new CoordinatorReports<T>(id);
   // The parts reach each other through `core`; none of these callbacks runs before it is built.
   const core: CoordinatorCore<T> = {
@@ -41,11 +41,15 @@ export function wireCoordinator<T>(
     breakerSubscription: null,
     counters,
     reports,
-    pool: new WorkerPool<Batch<T>>(resolved.workers, {
-      take: () => takeBatch(core),
-      process: (batch) => core.writer.process(batch),
-      finished: () => workersMayEnd(core),
-    }),
+    pool: new WorkerPool<Batch<T>>(
+      resolved.workers,
+      {
+        take: () => takeBatch(core),
+        process: (batch) => core.writer.process(batch),
+        finished: () => workersMayEnd(core),
+      },
+      resolved.concurrency,
+    ),
     queue: new BatchQueue<T>(batchSize, resolved.flushIntervalMs, scheduler, capacity, () =>
       core.pool.wakeOne(),
     ),
@@ -60,6 +64,7 @@ export function wireCoordinator<T>(
       counters,
       report: (report) => reports.report(report),
       settled: (batch, reason, error) => settleBatch(core, batch, reason, error),
+      limitChanged: () => core.pool.limitChanged(),
     }),
     outbox: new DeadLetterOutbox<T>(id, resolved.deadLetterQueue, scheduler, (record, error) => {
       counters.deadLetterFailures++;

@@ -21,8 +21,24 @@ export interface WorkSource<W> {
 }
 
 /**
+ * @internal What bounds the pieces of work running at once below the worker count, when that bound
+ * moves (an adaptive concurrency limit).
+ *
+ * @example
+ * ```ts
+ * const bound: ConcurrencyBound = new ConcurrencyLimit({ min: 1, max: 16, initial: 4 });
+ * ```
+ */
+export interface ConcurrencyBound {
+  /** Most pieces of work running at once now, within `[1, size]`. */
+  readonly limit: number;
+}
+
+/**
  * @internal A fixed number of workers, each taking work while there is some, then sleeping until
- * woken. A worker never polls, and it consumes again at once after any idle time.
+ * woken. A worker never polls, and it consumes again at once after any idle time. With a `bound`,
+ * a worker takes work only while fewer than `bound.limit` are busy: when the limit drops, the
+ * workers above it finish what they hold and sleep; when it rises, call `limitChanged()`.
  *
  * @example
  * ```ts
@@ -34,12 +50,19 @@ export interface WorkSource<W> {
 export class WorkerPool<W> {
   private readonly idle: (() => void)[] = [];
   private started = false;
+  private busy = 0;
 
   constructor(
-    /** Worker count. */
+    /** Worker count: the most pieces of work at once. */
     readonly size: number,
     private readonly source: WorkSource<W>,
+    private readonly bound: ConcurrencyBound | null = null,
   ) {}
+
+  /** Most pieces of work running at once now: `size`, or the bound's limit. */
+  get limit(): number {
+    return this.bound === null ? this.size : this.bound.limit;
+  }
 
   /** Whether the workers were started. */
   get running(): boolean {
@@ -63,6 +86,11 @@ export class WorkerPool<W> {
     this.idle.pop()?.();
   }
 
+  /** Wakes as many sleeping workers as a raised limit lets take work. */
+  limitChanged(): void {
+    for (let n = this.limit - this.busy; n > 0 && this.idle.length > 0; n--) this.wakeOne();
+  }
+
   /** Wakes every sleeping worker (to drain, or to end). */
   wakeAll(): void {
     const idle = this.idle.splice(0);
@@ -71,10 +99,17 @@ export class WorkerPool<W> {
 
   private async runWorker(): Promise<void> {
     const source = this.source;
+    const bound = this.bound;
     for (;;) {
-      const work = source.take();
+      // Without a bound a worker at this point holds nothing, so `busy < size` always holds.
+      const work = bound === null || this.busy < bound.limit ? source.take() : null;
       if (work !== null) {
-        await source.process(work);
+        this.busy++;
+        try {
+          await source.process(work);
+        } finally {
+          this.busy--;
+        }
         continue;
       }
       if (source.finished()) return;

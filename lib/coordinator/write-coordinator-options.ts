@@ -37,9 +37,11 @@ export interface WriteCoordinatorOptions<T> {
   readonly capacity?: number;
   /**
    * Concurrent writers. One keeps order; several may finish out of order. An integer from 1 to
-   * `min(capacity, 1024)`. @default 4 (capped at capacity)
+   * `min(capacity, 1024)`, or {@link AdaptiveWorkers} `{ min, max, initial? }` to let the
+   * coordinator find how many writes at once the sink takes best (see docs/coordinator.md,
+   * "Adaptive concurrency"). @default 4 (capped at capacity)
    */
-  readonly workers?: number;
+  readonly workers?: number | AdaptiveWorkers;
   /** Most items per batch (capped at `capacity`). An integer `>= 1`. @default 500 */
   readonly batchSize?: number;
   /**
@@ -83,6 +85,33 @@ export interface WriteCoordinatorOptions<T> {
    * timeout. @default asyncScheduler
    */
   readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * Adaptive worker concurrency: the number of writes running at once moves between `min` and `max`,
+ * additive increase while write latency holds near its smoothed minimum, multiplicative decrease
+ * when it climbs past 1.5 times that minimum or a write fails with a retryable error or a timeout
+ * (AIMD, as in Netflix concurrency-limits and Vector's adaptive request concurrency). The first
+ * `min` writes run at `min`, to measure the unloaded latency; then the limit starts at `initial`.
+ * Integers with `1 <= min <= initial <= max <= min(capacity, 1024)`. `health().concurrencyLimit` and
+ * each `writes$` record report the limit in force.
+ *
+ * @example
+ * ```ts
+ * const coordinator = new WriteCoordinator<Row>({
+ *   sink: (batch, { signal }) => db.insert(batch, { signal }),
+ *   workers: { min: 1, max: 32, initial: 4 },
+ * });
+ * coordinator.writes$.subscribe((w) => gauge.set(w.concurrencyLimit));
+ * ```
+ */
+export interface AdaptiveWorkers {
+  /** Fewest writes at once; the limit never goes below it. An integer `>= 1`. */
+  readonly min: number;
+  /** Most writes at once (and the number of workers). An integer within `[min, min(capacity, 1024)]`. */
+  readonly max: number;
+  /** The limit once the unloaded latency is measured. An integer within `[min, max]`. @default min */
+  readonly initial?: number;
 }
 
 /**

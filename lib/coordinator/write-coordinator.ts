@@ -51,7 +51,7 @@ export class WriteCoordinator<T> {
   readonly id: string;
   /** Most items held at once, queued plus in flight. */
   readonly capacity: number;
-  /** Worker count. */
+  /** Worker count (the `workers` option; its `max` when adaptive). */
   readonly workers: number;
   /** Most items per batch: `min(batchSize, capacity)`. */
   readonly batchSize: number;
@@ -268,11 +268,12 @@ export class WriteCoordinator<T> {
    * ```
    */
   health(): CoordinatorHealth {
-    const { counters, writer, queue, breaker, signal, lifecycle } = this.core;
+    const { counters, writer, queue, breaker, signal, lifecycle, pool } = this.core;
     return counters.health({
       id: this.id,
       state: this.state,
       workers: this.workers,
+      concurrencyLimit: pool.limit,
       busyWorkers: writer.held,
       queueSize: queue.length,
       inFlight: writer.inFlight,

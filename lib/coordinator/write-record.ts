@@ -24,4 +24,9 @@ export interface WriteRecord {
   readonly outcome: 'written' | 'dead-lettered';
   /** Why it was dead-lettered; absent when written. */
   readonly reason?: DeadLetterReason;
+  /**
+   * Most writes running at once when the outcome was known: the fixed `workers`, or the adaptive
+   * limit then in force.
+   */
+  readonly concurrencyLimit: number;
 }

@@ -21,7 +21,7 @@ function setup(write: SinkFunction<number>, options: { breaker?: boolean; maxAtt
   const clock = new VirtualClock();
   const outcomes: Outcome[] = [];
   const reports: CoordinatorErrorReport<number>[] = [];
-  const counters = new CoordinatorCounters('w');
+  const counters = new CoordinatorCounters('w', () => 4);
   const breaker = options.breaker
     ? new CircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 1_000, scheduler: clock })
     : null;

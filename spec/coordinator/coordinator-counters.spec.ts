@@ -5,6 +5,7 @@ const live = {
   id: 'c',
   state: 'running' as const,
   workers: 2,
+  concurrencyLimit: 2,
   busyWorkers: 1,
   queueSize: 3,
   inFlight: 2,
@@ -16,7 +17,7 @@ const live = {
 
 describe('CoordinatorCounters', () => {
   it('counts outcomes and reports each batch on writes$', () => {
-    const counters = new CoordinatorCounters('c');
+    const counters = new CoordinatorCounters('c', () => 4);
     const records: WriteRecord[] = [];
     counters.writes$.subscribe((r) => records.push(r));
     counters.submitted += 10;
@@ -34,7 +35,7 @@ describe('CoordinatorCounters', () => {
       rejected: 1,
     });
     expect(records).toEqual([
-      { coordinatorId: 'c', size: 4, attempts: 1, durationMs: 12, outcome: 'written' },
+      { coordinatorId: 'c', size: 4, attempts: 1, durationMs: 12, outcome: 'written', concurrencyLimit: 4 },
       {
         coordinatorId: 'c',
         size: 3,
@@ -42,12 +43,13 @@ describe('CoordinatorCounters', () => {
         durationMs: 0,
         outcome: 'dead-lettered',
         reason: 'shutdown',
+        concurrencyLimit: 4,
       },
     ]);
   });
 
   it('combines the counters with the live state in health(), utilization included', () => {
-    const counters = new CoordinatorCounters('c');
+    const counters = new CoordinatorCounters('c', () => 4);
     counters.submitted = 5;
     expect(counters.health(live)).toEqual({
       ...live,
@@ -64,7 +66,7 @@ describe('CoordinatorCounters', () => {
   });
 
   it('completes writes$ on complete', () => {
-    const counters = new CoordinatorCounters('c');
+    const counters = new CoordinatorCounters('c', () => 4);
     let completed = false;
     counters.writes$.subscribe({ complete: () => (completed = true) });
     counters.complete();

@@ -12,6 +12,7 @@ const written = (size: number): WriteRecord => ({
   attempts: 1,
   durationMs: 1,
   outcome: 'written',
+  concurrencyLimit: 4,
 });
 
 describe('drainRateOf', () => {

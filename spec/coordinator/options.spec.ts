@@ -188,6 +188,74 @@ describe('WriteCoordinator options', () => {
     expect(build({ workers: 1024 })().workers).toBe(1024);
   });
 
+  describe('adaptive workers { min, max, initial? }', () => {
+    it.each<[string, unknown, ErrorConstructor, string]>([
+      [
+        'workers as a string',
+        '4',
+        TypeError,
+        'workers must be an integer or an object { min, max, initial? }, found string "4"',
+      ],
+      ['min missing', { max: 8 }, TypeError, 'workers.min must be an integer, found undefined'],
+      ['min 0', { min: 0, max: 8 }, RangeError, 'workers.min must be an integer within [1, 1024], found 0'],
+      [
+        'fractional min',
+        { min: 1.5, max: 8 },
+        RangeError,
+        'workers.min must be an integer within [1, 1024], found 1.5',
+      ],
+      ['max missing', { min: 2 }, TypeError, 'workers.max must be an integer, found undefined'],
+      [
+        'max below min',
+        { min: 4, max: 3 },
+        RangeError,
+        'workers.max must be an integer within [4, 1024], found 3',
+      ],
+      [
+        'max above 1024',
+        { min: 1, max: 2048 },
+        RangeError,
+        'workers.max must be an integer within [1, 1024], found 2048',
+      ],
+      [
+        'initial below min',
+        { min: 2, max: 8, initial: 1 },
+        RangeError,
+        'workers.initial must be an integer within [2, 8], found 1',
+      ],
+      [
+        'initial above max',
+        { min: 2, max: 8, initial: 9 },
+        RangeError,
+        'workers.initial must be an integer within [2, 8], found 9',
+      ],
+      [
+        'initial as a string',
+        { min: 2, max: 8, initial: '4' },
+        TypeError,
+        'workers.initial must be an integer, found string "4"',
+      ],
+    ])('%s', (_, workers, type, message) => {
+      expect(build({ workers })).toThrow(new type(message));
+    });
+
+    it('caps max at capacity', () => {
+      expect(build({ capacity: 3, workers: { min: 1, max: 4 } })).toThrow(
+        new RangeError('workers.max must be an integer within [1, 3], found 4'),
+      );
+    });
+
+    it('runs max workers, starts the limit at min, and defaults initial to min', () => {
+      const coordinator = build({ workers: { min: 2, max: 16 } })();
+      expect(coordinator.workers).toBe(16);
+      expect(coordinator.health()).toMatchObject({ workers: 16, concurrencyLimit: 2 });
+    });
+
+    it('keeps a plain number a fixed worker count, reported as the limit', () => {
+      expect(build({ workers: 6 })().health()).toMatchObject({ workers: 6, concurrencyLimit: 6 });
+    });
+  });
+
   it('rejects submitMany of something not iterable', async () => {
     const coordinator = new WriteCoordinator<number>({ sink, bus: null });
     await expect(coordinator.submitMany(undefined as unknown as number[])).rejects.toThrow(

@@ -154,7 +154,7 @@ describe('stop sequence', () => {
 
   describe('stopReport', () => {
     it('says what the stop wrote and dead-lettered beside the lifetime totals', () => {
-      const counters = new CoordinatorCounters('r');
+      const counters = new CoordinatorCounters('r', () => 1);
       counters.countWritten(10, 1, 0);
       const before = totalsOf(counters);
       expect(before).toEqual({ written: 10, deadLettered: 0 });

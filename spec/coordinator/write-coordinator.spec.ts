@@ -418,6 +418,7 @@ describe('WriteCoordinator', () => {
         attempts: 1,
         durationMs: expect.any(Number) as number,
         outcome: 'written',
+        concurrencyLimit: 1,
       });
       expect(records[1]).toMatchObject({
         size: 1,
@@ -445,6 +446,7 @@ describe('WriteCoordinator', () => {
         id: 'h',
         state: 'idle',
         workers: 3,
+        concurrencyLimit: 3,
         busyWorkers: 0,
         queueSize: 6,
         inFlight: 0,
