@@ -6,6 +6,7 @@ export { BackpressureError, isBackpressureError } from './errors/backpressure-er
 export { QueueFullError, isQueueFullError } from './errors/queue-full-error.js';
 export { QueueClosedError, isQueueClosedError } from './errors/queue-closed-error.js';
 export { QueueTimeoutError, isQueueTimeoutError } from './errors/queue-timeout-error.js';
+export { ItemTooHeavyError, isItemTooHeavyError } from './errors/item-too-heavy-error.js';
 export { FeedbackFormatError, isFeedbackFormatError } from './errors/feedback-format-error.js';
 export { FeedbackListenerError, isFeedbackListenerError } from './errors/feedback-listener-error.js';
 
@@ -66,7 +67,11 @@ export { submitTo, type SubmitToOptions } from './coordinator/submit-to.js';
 export { toWritableStream } from './coordinator/to-writable-stream.js';
 export type { CoordinatorStreamOptions } from './coordinator/coordinator-stream-options.js';
 export type { Sink, SinkFunction, WriteContext } from './coordinator/sink.js';
-export type { SubmitOptions, WriteCoordinatorOptions } from './coordinator/write-coordinator-options.js';
+export type {
+  ReadyOptions,
+  SubmitOptions,
+  WriteCoordinatorOptions,
+} from './coordinator/write-coordinator-options.js';
 export type { CoordinatorHealth, CoordinatorState } from './coordinator/coordinator-health.js';
 export type { StopOptions, StopReport } from './coordinator/stop-report.js';
 export type { WriteRecord } from './coordinator/write-record.js';

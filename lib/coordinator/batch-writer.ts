@@ -19,6 +19,8 @@ import type { CoordinatorCounters } from './coordinator-counters.js';
  */
 export interface Batch<T> {
   readonly items: T[];
+  /** The items' weight (their count when items are not weighed). */
+  readonly weight: number;
   readonly takenAt: number;
   attempts: number;
   /** Written or dead-lettered; set once, by the writer or by `stop` giving up. */
@@ -126,16 +128,19 @@ export class BatchWriter<T> {
 
   /** Items in the batches held now. */
   inFlight = 0;
+  /** The weight of the batches held now (`inFlight` when items are not weighed). */
+  inFlightWeight = 0;
 
   /** Batches held now (taken and not settled). */
   get held(): number {
     return this.batches.size;
   }
 
-  /** Starts holding `items` as a batch. */
-  begin(items: T[], now: number): Batch<T> {
+  /** Starts holding `items`, of total `weight`, as a batch. */
+  begin(items: T[], now: number, weight = items.length): Batch<T> {
     const batch: Batch<T> = {
       items,
+      weight,
       takenAt: now,
       attempts: 0,
       settled: false,
@@ -144,6 +149,7 @@ export class BatchWriter<T> {
     };
     this.batches.add(batch);
     this.inFlight += items.length;
+    this.inFlightWeight += weight;
     return batch;
   }
 
@@ -163,6 +169,7 @@ export class BatchWriter<T> {
     batch.settled = true;
     this.batches.delete(batch);
     this.inFlight -= batch.items.length;
+    this.inFlightWeight -= batch.weight;
     this.config.settled(batch, reason, error);
   }
 

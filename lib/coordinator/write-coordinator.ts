@@ -9,6 +9,7 @@ import { describeValue } from '../errors/backpressure-error.js';
 import { CoordinatorClosedError, isCoordinatorClosedError } from '../errors/coordinator-closed-error.js';
 import { isQueueFullError } from '../errors/queue-full-error.js';
 import { isQueueTimeoutError } from '../errors/queue-timeout-error.js';
+import { isItemTooHeavyError } from '../errors/item-too-heavy-error.js';
 import type { RetryPolicyLike } from '../retry/retry-policy.js';
 import type { CircuitBreaker } from '../circuit-breaker/circuit-breaker.js';
 import type {
@@ -16,12 +17,13 @@ import type {
   DeadLetterReason,
   DeadLetterRecord,
 } from '../dead-letter/dead-letter-record.js';
-import type { SubmitOptions, WriteCoordinatorOptions } from './write-coordinator-options.js';
+import type { ReadyOptions, SubmitOptions, WriteCoordinatorOptions } from './write-coordinator-options.js';
 import type { CoordinatorHealth, CoordinatorState } from './coordinator-health.js';
 import type { StopOptions, StopReport } from './stop-report.js';
 import type { WriteRecord } from './write-record.js';
 import type { CoordinatorErrorReport } from './coordinator-error-report.js';
 import {
+  checkReadyOptions,
   checkSubmitOptions,
   resolveCoordinatorOptions,
   resolveStopOptions,
@@ -72,7 +74,7 @@ const STATE_NAMES: readonly CoordinatorState[] = ['idle', 'running', 'stopping',
 export class WriteCoordinator<T> {
   /** Names the coordinator in events, records and errors. */
   readonly id: string;
-  /** Most items held at once, queued plus in flight. */
+  /** Most items held at once, queued plus in flight; with `weigh`, the most weight. */
   readonly capacity: number;
   /** Worker count. */
   readonly workers: number;
@@ -96,8 +98,8 @@ export class WriteCoordinator<T> {
   readonly autoStart: boolean;
 
   /**
-   * Items held (queued plus in flight): the current depth on subscribe, then every change,
-   * synchronously. Completes when the coordinator has stopped.
+   * Items held (queued plus in flight; with `weigh`, their weight): the current depth on subscribe,
+   * then every change, synchronously. Completes when the coordinator has stopped.
    */
   readonly depth$: Observable<number>;
   /** The level: the current one on subscribe, then every change, synchronously. Completes at stop. */
@@ -132,7 +134,8 @@ export class WriteCoordinator<T> {
   private readonly breaker: CircuitBreaker | null;
   private readonly breakerSubscription: Subscription | null = null;
   // Capacity bounds queued plus in flight, and blocked submits are admitted (FIFO) when a batch
-  // *finishes*, not when it is taken: the admission counts `queue.length + writer.inFlight` as held.
+  // *finishes*, not when it is taken: the admission counts `queue.weight + writer.inFlightWeight`
+  // (items, unless they are weighed) as held.
   private readonly queue: BatchQueue<T>;
   private readonly admission: Admission<T>;
   private readonly pool: WorkerPool<Batch<T>>;
@@ -184,28 +187,36 @@ export class WriteCoordinator<T> {
       scheduler,
       capacity,
       () => pool.wakeOne(),
+      resolved.weigh !== null,
     ));
-    this.admission = new Admission<T>(capacity, this.overflow, scheduler, {
-      held: () => queue.length + this.writer.inFlight,
-      store: (item) => {
-        queue.push(item);
-        counters.submitted++;
+    this.admission = new Admission<T>(
+      capacity,
+      this.overflow,
+      scheduler,
+      {
+        held: () => queue.weight + this.writer.inFlightWeight,
+        store: (item, weight) => {
+          queue.push(item, weight);
+          counters.submitted++;
+        },
+        evictable: () => queue.weight,
+        evictOldest: () => queue.shift(),
+        full: () => queue.flushSoon(),
+        dropped: (item, newcomer) => {
+          if (newcomer) counters.submitted++;
+          counters.dropped++;
+          if (this.droppedSubject.observed) this.droppedSubject.next({ item, reason: 'overflow' });
+        },
+        // A refused offer and a withdrawn wait (abort, timeout, stop) count as refused submits.
+        refused: () => counters.countRefused(),
+        roomReleased: () => {
+          if (this.stateCode >= STOPPING) return;
+          this.admission.admitWaiting();
+          this.signal.depthChanged();
+        },
       },
-      canEvict: () => queue.length > 0,
-      evictOldest: () => queue.shift(),
-      dropped: (item, newcomer) => {
-        if (newcomer) counters.submitted++;
-        counters.dropped++;
-        if (this.droppedSubject.observed) this.droppedSubject.next({ item, reason: 'overflow' });
-      },
-      // A refused offer and a withdrawn wait (abort, timeout, stop) count as refused submits.
-      refused: () => counters.countRefused(),
-      roomReleased: () => {
-        if (this.stateCode >= STOPPING) return;
-        this.admission.admitWaiting();
-        this.signal.depthChanged();
-      },
-    });
+      resolved.weigh,
+    );
     this.writer = new BatchWriter<T>({
       ...resolved,
       counters,
@@ -218,7 +229,7 @@ export class WriteCoordinator<T> {
     });
     this.signal = new PressureSignal({
       ...resolved,
-      depth: () => queue.length + this.writer.inFlight,
+      depth: () => queue.weight + this.writer.inFlightWeight,
       circuitState: () => breaker?.state ?? 'closed',
       stopped: () => this.stateCode === STOPPED,
     });
@@ -288,7 +299,9 @@ export class WriteCoordinator<T> {
    *
    * @throws (rejects) `CoordinatorClosedError` once `stop` was called (also for waits pending then);
    *   `QueueFullError` under `'reject'`; the signal's reason on abort; `QueueTimeoutError` after
-   *   `timeoutMs`. Throws a `RangeError` / `TypeError` at once for bad options.
+   *   `timeoutMs`; with `weigh`, `ItemTooHeavyError` (counted as rejected) for an item heavier than
+   *   `capacity`, and what `weigh` threw or a `RangeError` / `TypeError` for a bad weight (not
+   *   counted). Rejects with a `RangeError` / `TypeError` for bad options.
    * @example
    * ```ts
    * for await (const tick of ticks) await coordinator.submit(tick);
@@ -348,7 +361,7 @@ export class WriteCoordinator<T> {
         own.accepted = accepted;
         throw own;
       }
-      if (isQueueFullError(error) || isQueueTimeoutError(error)) {
+      if (isQueueFullError(error) || isQueueTimeoutError(error) || isItemTooHeavyError(error)) {
         (error as { accepted?: number }).accepted = accepted;
       }
       throw error;
@@ -363,6 +376,10 @@ export class WriteCoordinator<T> {
    * still waiting for room): nothing is counted and the item stays with the caller, who can
    * `await ready()` and try again. The cheapest way in: no allocation per item.
    *
+   * With `weigh`, the item is weighed first; what `weigh` throws, a `RangeError` / `TypeError` for a
+   * bad weight and `ItemTooHeavyError` for an item heavier than `capacity` are thrown, counting
+   * nothing (the item stays with the caller; `submit` would reject with the same error and count it).
+   *
    * @throws CoordinatorClosedError once `stop` was called.
    * @example
    * ```ts
@@ -376,12 +393,13 @@ export class WriteCoordinator<T> {
    */
   trySubmit(item: T): boolean {
     if (this.stateCode >= STOPPING) throw new CoordinatorClosedError(this.id);
-    if (this.admission.claim(item)) {
+    const weight = this.admission.weigh === null ? 1 : this.admission.weightOf(item);
+    if (this.admission.claim(item, weight)) {
       this.signal.depthChanged();
       return true;
     }
     if (this.admission.refusesWhenFull) return false;
-    void this.admission.overflowed(item, undefined, undefined);
+    void this.admission.overflowed(item, weight, undefined, undefined);
     return true;
   }
 
@@ -393,20 +411,23 @@ export class WriteCoordinator<T> {
    * `if (!trySubmit(x)) { await ready(); trySubmit(x); }` form does not lose its item to a blocked
    * `submit` queued behind it. Several producers racing for the same room should loop instead:
    * `while (!c.trySubmit(x)) await c.ready();`. Under a drop strategy it always resolves at once.
-   * Nothing is counted: `ready()` carries no item.
+   * Nothing is counted: `ready()` carries no item. With `weigh`, pass the weight of the item to come
+   * (`{ weight }`): the call waits until that much room is free.
    *
    * @throws (rejects) `CoordinatorClosedError` once `stop` was called (also for calls still waiting
-   *   then); the signal's reason on abort; `QueueTimeoutError` after `timeoutMs`. Throws a
-   *   `RangeError` / `TypeError` at once for bad options.
+   *   then); the signal's reason on abort; `QueueTimeoutError` after `timeoutMs`;
+   *   `ItemTooHeavyError` for a `weight` above `capacity`. Throws a `RangeError` / `TypeError` at
+   *   once for bad options.
    * @example
    * ```ts
    * await coordinator.ready({ timeoutMs: 5_000 }); // room for at least one more item
+   * await coordinator.ready({ weight: payload.byteLength }); // with weigh: room for this payload
    * ```
    */
-  ready(options?: SubmitOptions): Promise<void> {
-    if (options !== undefined) checkSubmitOptions(options);
+  ready(options?: ReadyOptions): Promise<void> {
+    if (options !== undefined) checkReadyOptions(options);
     if (this.stateCode >= STOPPING) return Promise.reject(new CoordinatorClosedError(this.id));
-    return this.admission.ready(options?.signal, options?.timeoutMs);
+    return this.admission.ready(options?.signal, options?.timeoutMs, options?.weight);
   }
 
   /** `submit` after its options were checked. */
@@ -421,11 +442,21 @@ export class WriteCoordinator<T> {
         }
       }
     }
-    if (this.admission.tryAdmit(item)) {
+    let weight = 1;
+    if (this.admission.weigh !== null) {
+      try {
+        weight = this.admission.weightOf(item);
+      } catch (error) {
+        // What `weigh` threw, or the check of its result: the item was not submitted, nothing counts.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        return Promise.reject(error);
+      }
+    }
+    if (this.admission.tryAdmit(item, weight)) {
       this.signal.depthChanged();
       return RESOLVED;
     }
-    return this.admission.overflowed(item, options?.signal, options?.timeoutMs);
+    return this.admission.overflowed(item, weight, options?.signal, options?.timeoutMs);
   }
 
   /**
@@ -444,6 +475,8 @@ export class WriteCoordinator<T> {
       busyWorkers: this.writer.held,
       queueSize: this.queue.length,
       inFlight: this.writer.inFlight,
+      queuedWeight: this.queue.weight,
+      inFlightWeight: this.writer.inFlightWeight,
       capacity: this.capacity,
       level: this.level,
       // After stop the breaker is disposed and holds nothing back.
@@ -498,7 +531,7 @@ export class WriteCoordinator<T> {
     const now = this.scheduler.now();
     const items = this.queue.takeBatch(now);
     if (items === null) return null;
-    return this.writer.begin(items, now);
+    return this.writer.begin(items, now, this.queue.takenWeight);
   }
 
   /** A batch's outcome: written (`reason` null) or dead-lettered. Frees its room. */
