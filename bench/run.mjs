@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only=feeds,feeds-als,bursts,sqlite,feedback,levels,latency,memory,loop,step,fleet]`: runs the
+// `npm run bench [-- --quick] [-- --only=feeds,feeds-als,bursts,sqlite,feedback,levels,latency,memory,loop,step,fleet,weight]`: runs the
 // scenarios against their peers, prints markdown tables with ratios, and writes
 // bench/results/latest.json (a quick or partial run writes bench/results/quick.json, not committed).
 // Needs the ESM build (`npm run bench` builds first). Each scenario runs in a fresh Node process
@@ -24,6 +24,7 @@ const SCENARIOS = [
   ['loop', './scenarios/closed-loop.mjs'],
   ['fleet', './scenarios/fleet-latency.mjs'],
   ['step', './scenarios/step-change.mjs'],
+  ['weight', './scenarios/weight.mjs'],
 ];
 
 const args = process.argv.slice(2);

@@ -189,34 +189,29 @@ export class WriteCoordinator<T> {
       () => pool.wakeOne(),
       resolved.weigh !== null,
     ));
-    this.admission = new Admission<T>(
-      capacity,
-      this.overflow,
-      scheduler,
-      {
-        held: () => queue.weight + this.writer.inFlightWeight,
-        store: (item, weight) => {
-          queue.push(item, weight);
-          counters.submitted++;
-        },
-        evictable: () => queue.weight,
-        evictOldest: () => queue.shift(),
-        full: () => queue.flushSoon(),
-        dropped: (item, newcomer) => {
-          if (newcomer) counters.submitted++;
-          counters.dropped++;
-          if (this.droppedSubject.observed) this.droppedSubject.next({ item, reason: 'overflow' });
-        },
-        // A refused offer and a withdrawn wait (abort, timeout, stop) count as refused submits.
-        refused: () => counters.countRefused(),
-        roomReleased: () => {
-          if (this.stateCode >= STOPPING) return;
-          this.admission.admitWaiting();
-          this.signal.depthChanged();
-        },
+    this.admission = new Admission<T>(capacity, this.overflow, scheduler, {
+      weigh: resolved.weigh,
+      held: () => queue.weight + this.writer.inFlightWeight,
+      store: (item, weight) => {
+        queue.push(item, weight);
+        counters.submitted++;
       },
-      resolved.weigh,
-    );
+      evictable: () => queue.weight,
+      evictOldest: () => queue.shift(),
+      full: () => queue.flushSoon(),
+      dropped: (item, newcomer) => {
+        if (newcomer) counters.submitted++;
+        counters.dropped++;
+        if (this.droppedSubject.observed) this.droppedSubject.next({ item, reason: 'overflow' });
+      },
+      // A refused offer and a withdrawn wait (abort, timeout, stop) count as refused submits.
+      refused: () => counters.countRefused(),
+      roomReleased: () => {
+        if (this.stateCode >= STOPPING) return;
+        this.admission.admitWaiting();
+        this.signal.depthChanged();
+      },
+    });
     this.writer = new BatchWriter<T>({
       ...resolved,
       counters,

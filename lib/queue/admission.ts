@@ -30,6 +30,8 @@ type Entry<T> = T | typeof READY;
  * ```
  */
 export interface AdmissionTarget<T> {
+  /** The owner's `weigh` option; absent or `null` when every item weighs 1. */
+  readonly weigh?: ((item: T) => number) | null;
   /** The weight of everything that counts against capacity now. */
   held(): number;
   /** Takes an admitted item of the given weight. */
@@ -70,12 +72,14 @@ export interface AdmissionTarget<T> {
  *
  * @example
  * ```ts
- * const admission = new Admission<number>(100, 'block', asyncScheduler, target, null);
+ * const admission = new Admission<number>(100, 'block', asyncScheduler, target);
  * if (!admission.tryAdmit(item, 1)) await admission.overflowed(item, 1, signal, timeoutMs);
  * admission.admitWaiting(); // after room was freed
  * ```
  */
 export class Admission<T> {
+  /** The owner's `weigh` option; `null` when every item weighs 1. */
+  readonly weigh: ((item: T) => number) | null;
   private readonly waiters: WaitingLine<Entry<T>>;
   // Room held for `ready` calls resolved after waiting, until their caller claims it (`claim`) or
   // the scheduler's next tick: without it an offer blocked behind them in the line could take the
@@ -88,9 +92,8 @@ export class Admission<T> {
     readonly overflow: OverflowStrategy,
     private readonly scheduler: SchedulerLike,
     private readonly target: AdmissionTarget<T>,
-    /** The owner's `weigh` option; `null` when every item weighs 1. */
-    readonly weigh: ((item: T) => number) | null,
   ) {
+    this.weigh = target.weigh ?? null;
     // A withdrawn `ready` held no item: nothing was refused.
     this.waiters = new WaitingLine<Entry<T>>(scheduler, (waiter) => {
       if (waiter.item !== READY) target.refused();

@@ -147,27 +147,22 @@ export class BoundedQueue<T> {
     const weights = (this.weights = checkedWeigh === null ? null : new Deque<number>());
     const items = this.items;
     const dropped = this.droppedSubject;
-    this.admission = new Admission<T>(
-      this.capacity,
-      this.overflow,
-      scheduler,
-      {
-        held: () => this.heldWeight,
-        store: (item, weight) => {
-          items.push(item);
-          weights?.push(weight);
-          this.heldWeight += weight;
-        },
-        evictable: () => this.heldWeight,
-        evictOldest: () => {
-          this.heldWeight -= weights === null ? 1 : (weights.shift() as number);
-          return items.shift() as T;
-        },
-        dropped: (item) => dropped.next({ item, reason: 'overflow' }),
-        refused: () => undefined,
+    this.admission = new Admission<T>(this.capacity, this.overflow, scheduler, {
+      weigh: checkedWeigh,
+      held: () => this.heldWeight,
+      store: (item, weight) => {
+        items.push(item);
+        weights?.push(weight);
+        this.heldWeight += weight;
       },
-      checkedWeigh,
-    );
+      evictable: () => this.heldWeight,
+      evictOldest: () => {
+        this.heldWeight -= weights === null ? 1 : (weights.shift() as number);
+        return items.shift() as T;
+      },
+      dropped: (item) => dropped.next({ item, reason: 'overflow' }),
+      refused: () => undefined,
+    });
     this.depth$ = this.depthSubject.asObservable();
     this.dropped$ = this.droppedSubject.asObservable();
   }

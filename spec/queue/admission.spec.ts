@@ -20,7 +20,7 @@ function setup(capacity: number, overflow: OverflowStrategy) {
     refused: () => log.push('refused'),
   };
   const clock = new VirtualClock();
-  const admission = new Admission<number>(capacity, overflow, clock, target, null);
+  const admission = new Admission<number>(capacity, overflow, clock, target);
   return { admission, items, log, clock };
 }
 
@@ -42,9 +42,10 @@ function weighedSetup(capacity: number, overflow: OverflowStrategy, inFlight = 0
     dropped: (item, newcomer) => log.push(`dropped ${item}${newcomer ? ' (newcomer)' : ''}`),
     refused: () => log.push('refused'),
     full: () => fullCalls++,
+    weigh: (item) => item,
   };
   const clock = new VirtualClock();
-  const admission = new Admission<number>(capacity, overflow, clock, target, (item) => item);
+  const admission = new Admission<number>(capacity, overflow, clock, target);
   return { admission, items, log, clock, fullCalls: () => fullCalls };
 }
 
