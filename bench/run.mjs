@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only=feeds,feeds-als,bursts,split,sqlite,feedback,levels,latency,memory,loop,step,fleet,webhook,adaptive]`
+// `npm run bench [-- --quick] [-- --only=feeds,feeds-als,bursts,split,sqlite,feedback,levels,latency,memory,loop,step,fleet,webhook,adaptive,weight]`
 // [-- --ref=<commit>] (what `split` compares against; default: the last commit before the coordinator split): runs the
 // scenarios against their peers, prints markdown tables with ratios, and writes
 // bench/results/latest.json (a quick or partial run writes bench/results/quick.json, not committed).
@@ -29,6 +29,7 @@ const SCENARIOS = [
   ['step', './scenarios/step-change.mjs'],
   ['webhook', './scenarios/webhook.mjs'],
   ['adaptive', './scenarios/adaptive-workers.mjs'],
+  ['weight', './scenarios/weight.mjs'],
 ];
 
 const args = process.argv.slice(2);

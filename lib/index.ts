@@ -6,6 +6,7 @@ export { BackpressureError, isBackpressureError } from './errors/backpressure-er
 export { QueueFullError, isQueueFullError } from './errors/queue-full-error.js';
 export { QueueClosedError, isQueueClosedError } from './errors/queue-closed-error.js';
 export { QueueTimeoutError, isQueueTimeoutError } from './errors/queue-timeout-error.js';
+export { ItemTooHeavyError, isItemTooHeavyError } from './errors/item-too-heavy-error.js';
 export { FeedbackFormatError, isFeedbackFormatError } from './errors/feedback-format-error.js';
 export { FeedbackListenerError, isFeedbackListenerError } from './errors/feedback-listener-error.js';
 
@@ -68,6 +69,7 @@ export type { CoordinatorStreamOptions } from './coordinator/coordinator-stream-
 export type { Sink, SinkFunction, WriteContext } from './coordinator/sink.js';
 export type {
   AdaptiveWorkers,
+  ReadyOptions,
   SubmitOptions,
   WriteCoordinatorOptions,
 } from './coordinator/write-coordinator-options.js';

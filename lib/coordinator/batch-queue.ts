@@ -11,6 +11,10 @@ import { Deque } from '../internal/deque.js';
  * young as it, so the head's deadline `markTime + flushIntervalMs` is never late; it may be up to
  * `flushIntervalMs` early for an item accepted long after its mark (docs/coordinator.md).
  *
+ * Weights: `weight` is the sum of the queued items' weights (their count when items are not
+ * weighed, at the cost of one addition per item). Weighed items keep their weights in a deque of
+ * their own, so that taking a batch knows what it frees (`takenWeight`) without weighing again.
+ *
  * @example
  * ```ts
  * const queue = new BatchQueue<number>(500, 250, asyncScheduler, 10_000, () => pool.wakeOne());
@@ -21,8 +25,16 @@ import { Deque } from '../internal/deque.js';
 export class BatchQueue<T> {
   /** Write whatever is queued at once, full batches or not (set by a draining stop). */
   flushAll = false;
+  /** The weight of the queued items (their count when items are not weighed). */
+  weight = 0;
+  /** The weight of the items returned by the last `takeBatch` / `take`. */
+  takenWeight = 0;
 
   private readonly items: Deque<T>;
+  // The weight of each queued item, in the same order; `null` when every item weighs 1.
+  private readonly weights: Deque<number> | null;
+  // Set when an offer did not fit (weighed items only): the next batch goes out partial, at once.
+  private dueNow = false;
   private seqIn = 0;
   private seqOut = 0;
   private needMark = true;
@@ -46,9 +58,12 @@ export class BatchQueue<T> {
     initialCapacity: number,
     /** Wakes one idle worker, if any. */
     private readonly wake: () => void,
+    /** Whether items carry weights of their own (the `weigh` option). */
+    weighted = false,
   ) {
     this.items = new Deque<T>(Math.min(initialCapacity, 1024));
     this.wakeAt = this.firstWake();
+    this.weights = weighted ? new Deque<number>(Math.min(initialCapacity, 1024)) : null;
   }
 
   /** Items queued now. */
@@ -56,8 +71,8 @@ export class BatchQueue<T> {
     return this.items.length;
   }
 
-  /** Queues an item and wakes a worker when a batch is ready. */
-  push(item: T): void {
+  /** Queues an item of `weight` (1 when items are not weighed) and wakes a worker when a batch is ready. */
+  push(item: T, weight = 1): void {
     const items = this.items;
     if (items.length === 0) {
       this.headMarkAt = this.scheduler.now();
@@ -72,6 +87,8 @@ export class BatchQueue<T> {
       this.markTimes.push(this.scheduler.now());
     }
     items.push(item);
+    this.weight += weight;
+    if (this.weights !== null) this.weights.push(weight);
     this.seqIn++;
     if (items.length >= this.wakeAt || this.flushAll) {
       this.wakeAt = items.length + this.firstWake();
@@ -83,7 +100,18 @@ export class BatchQueue<T> {
   shift(): T {
     this.seqOut++;
     this.wakeAt = this.firstWake();
+    this.weight -= this.weights === null ? 1 : (this.weights.shift() as number);
     return this.items.shift() as T;
+  }
+
+  /**
+   * An offer did not fit by weight: the next batch is taken at once, partial or not, since waiting
+   * for `batchSize` items that cannot all fit would only wait for the flush interval.
+   */
+  flushSoon(): void {
+    if (this.items.length === 0 || this.dueNow) return;
+    this.dueNow = true;
+    this.wake();
   }
 
   /**
@@ -93,7 +121,7 @@ export class BatchQueue<T> {
   takeBatch(now: number): T[] | null {
     const items = this.items;
     if (items.length === 0 || this.closed) return null;
-    if (items.length < this.batchSize && !this.flushAll && this.flushIntervalMs > 0) {
+    if (items.length < this.batchSize && !this.flushAll && !this.dueNow && this.flushIntervalMs > 0) {
       const deadline = this.headDeadline();
       if (now < deadline) {
         if (this.flushTimer === null) this.armFlush(deadline - now);
@@ -119,6 +147,14 @@ export class BatchQueue<T> {
     const batch = this.items.take(max);
     this.seqOut += batch.length;
     this.wakeAt = this.firstWake();
+    this.dueNow = false;
+    let taken = batch.length;
+    if (this.weights !== null) {
+      taken = 0;
+      for (let i = 0; i < batch.length; i++) taken += this.weights.shift() as number;
+    }
+    this.takenWeight = taken;
+    this.weight -= taken;
     // Drop the marks of items just taken, so that the marks never outnumber the queued items.
     this.headDeadline();
     return batch;

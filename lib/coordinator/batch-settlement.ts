@@ -18,7 +18,7 @@ export function takeBatch<T>(core: CoordinatorCore<T>): Batch<T> | null {
   const now = core.scheduler.now();
   const items = core.queue.takeBatch(now);
   if (items === null) return null;
-  return core.writer.begin(items, now);
+  return core.writer.begin(items, now, core.queue.takenWeight);
 }
 
 /**

@@ -20,6 +20,8 @@ import type { ConcurrencyLimit } from './concurrency-limit.js';
  */
 export interface Batch<T> {
   readonly items: T[];
+  /** The items' weight (their count when items are not weighed). */
+  readonly weight: number;
   readonly takenAt: number;
   attempts: number;
   /** Written or dead-lettered; set once, by the writer or by `stop` giving up. */
@@ -131,16 +133,19 @@ export class BatchWriter<T> {
 
   /** Items in the batches held now. */
   inFlight = 0;
+  /** The weight of the batches held now (`inFlight` when items are not weighed). */
+  inFlightWeight = 0;
 
   /** Batches held now (taken and not settled). */
   get held(): number {
     return this.batches.size;
   }
 
-  /** Starts holding `items` as a batch. */
-  begin(items: T[], now: number): Batch<T> {
+  /** Starts holding `items`, of total `weight`, as a batch. */
+  begin(items: T[], now: number, weight = items.length): Batch<T> {
     const batch: Batch<T> = {
       items,
+      weight,
       takenAt: now,
       attempts: 0,
       settled: false,
@@ -149,6 +154,7 @@ export class BatchWriter<T> {
     };
     this.batches.add(batch);
     this.inFlight += items.length;
+    this.inFlightWeight += weight;
     return batch;
   }
 
@@ -168,6 +174,7 @@ export class BatchWriter<T> {
     batch.settled = true;
     this.batches.delete(batch);
     this.inFlight -= batch.items.length;
+    this.inFlightWeight -= batch.weight;
     this.config.settled(batch, reason, error);
   }
 

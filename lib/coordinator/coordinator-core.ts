@@ -77,3 +77,16 @@ export interface CoordinatorCore<T> {
 export function heldItems<T>(core: CoordinatorCore<T>): number {
   return core.queue.length + core.writer.inFlight;
 }
+
+/**
+ * @internal The weight held, queued plus in flight: what capacity, depth and levels count (the
+ * same as `heldItems` unless items are weighed).
+ *
+ * @example
+ * ```ts
+ * const depth = heldWeight(core);
+ * ```
+ */
+export function heldWeight<T>(core: CoordinatorCore<T>): number {
+  return core.queue.weight + core.writer.inFlightWeight;
+}

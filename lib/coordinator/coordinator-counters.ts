@@ -16,6 +16,8 @@ export interface CoordinatorSnapshot {
   readonly busyWorkers: number;
   readonly queueSize: number;
   readonly inFlight: number;
+  readonly queuedWeight: number;
+  readonly inFlightWeight: number;
   readonly capacity: number;
   readonly level: BackpressureLevel;
   readonly circuitState: CircuitState;
@@ -100,8 +102,10 @@ export class CoordinatorCounters {
       busyWorkers: live.busyWorkers,
       queueSize: live.queueSize,
       inFlight: live.inFlight,
+      queuedWeight: live.queuedWeight,
+      inFlightWeight: live.inFlightWeight,
       capacity: live.capacity,
-      utilization: clampUtilization((live.queueSize + live.inFlight) / live.capacity),
+      utilization: clampUtilization((live.queuedWeight + live.inFlightWeight) / live.capacity),
       level: live.level,
       circuitState: live.circuitState,
       submitted: this.submitted,

@@ -14,7 +14,8 @@ export type CoordinatorState = 'idle' | 'running' | 'stopping' | 'stopped';
 
 /**
  * A snapshot of a coordinator, from `health()`. At every moment
- * `submitted = written + deadLettered + dropped + rejected + queueSize + inFlight`.
+ * `submitted = written + deadLettered + dropped + rejected + queueSize + inFlight`: the counters
+ * count items, weighed or not; the weight held is `queuedWeight + inFlightWeight`.
  *
  * @example
  * ```ts
@@ -42,9 +43,22 @@ export interface CoordinatorHealth {
   readonly queueSize: number;
   /** Items held by workers. */
   readonly inFlight: number;
-  /** Most items the coordinator holds (queued plus in flight). */
+  /**
+   * The weight of the queued items, in the units of the `weigh` option (equal to `queueSize`
+   * without it).
+   */
+  readonly queuedWeight: number;
+  /** The weight of the items held by workers (equal to `inFlight` without `weigh`). */
+  readonly inFlightWeight: number;
+  /**
+   * Most the coordinator holds (queued plus in flight): items, or weight with `weigh`, as
+   * `queuedWeight + inFlightWeight` counts it.
+   */
   readonly capacity: number;
-  /** `(queueSize + inFlight) / capacity`, within [0, 1]. */
+  /**
+   * `(queuedWeight + inFlightWeight) / capacity`, within [0, 1]; without `weigh`,
+   * `(queueSize + inFlight) / capacity`.
+   */
   readonly utilization: number;
   /**
    * The current backpressure level: `'hard'` while the circuit is open, and while it is half-open

@@ -96,7 +96,11 @@ export class PressureSignal {
   private readonly dwell: LevelDwell | null;
 
   constructor(private readonly config: PressureSignalConfig) {
-    this.levelClock = new LevelClock(config.scheduler);
+    // The level of an empty coordinator: 'ok', unless a soft watermark of 0 makes even no depth
+    // 'soft' (as toBackpressureLevel says of a first depth of 0).
+    const initial = nextLevel('ok', 0, config.watermarks);
+    this.depthLevel = this.emittedLevel = initial;
+    this.levelClock = new LevelClock(config.scheduler, initial);
     this.dwell =
       config.watermarks.minDwellMs > 0
         ? new LevelDwell(config.watermarks, config.scheduler, (previous, level) =>

@@ -16,7 +16,8 @@ import { CircuitBreaker } from '../circuit-breaker/circuit-breaker.js';
 import type { DeadLetterQueue } from '../dead-letter/dead-letter-record.js';
 import { MemoryDeadLetterQueue } from '../dead-letter/memory-dead-letter-queue.js';
 import type { SinkFunction } from './sink.js';
-import type { SubmitOptions, WriteCoordinatorOptions } from './write-coordinator-options.js';
+import type { ReadyOptions, SubmitOptions, WriteCoordinatorOptions } from './write-coordinator-options.js';
+import { resolveWeigh } from '../queue/weight-of.js';
 import type { StopOptions } from './stop-report.js';
 import { reserveDefaultId } from './coordinator-ids.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
@@ -33,6 +34,8 @@ export interface ResolvedCoordinatorOptions<T> {
   readonly write: SinkFunction<T>;
   readonly id: string;
   readonly capacity: number;
+  /** The `weigh` option; `null` when every item weighs 1. */
+  readonly weigh: ((item: T) => number) | null;
   /** Worker count: the fixed number, or the adaptive `max`. */
   readonly workers: number;
   /** The adaptive concurrency law, or `null` for a fixed worker count. */
@@ -89,10 +92,12 @@ export function resolveCoordinatorOptions<T>(
     source = 'coordinator',
     scheduler = asyncScheduler,
     autoStart = true,
+    weigh,
   } = options;
   const write = toSinkFunction<T>(sink);
   if (id !== undefined) assertNonEmptyString('id', id);
   const checkedCapacity = assertInteger('capacity', capacity, 1);
+  const checkedWeigh = resolveWeigh<T>(weigh);
   // Each worker is a pending promise and a closure: more than can ever hold a batch is waste.
   const maxWorkers = Math.min(checkedCapacity, 1024);
   const concurrency =
@@ -169,6 +174,7 @@ export function resolveCoordinatorOptions<T>(
     write,
     id: checkedId,
     capacity: checkedCapacity,
+    weigh: checkedWeigh,
     workers: checkedWorkers,
     concurrency,
     batchSize: checkedBatchSize,
@@ -208,6 +214,20 @@ export function checkSubmitOptions(options: SubmitOptions): void {
   ) {
     throw new TypeError(`signal must be an AbortSignal, found ${describeValue(signal)}`);
   }
+}
+
+/**
+ * @internal Checks the options of `ready`: those of `submit`, and `weight`.
+ *
+ * @throws TypeError or RangeError naming the bad option.
+ * @example
+ * ```ts
+ * checkReadyOptions({ weight: 4_096 });
+ * ```
+ */
+export function checkReadyOptions(options: ReadyOptions): void {
+  checkSubmitOptions(options);
+  if (options.weight !== undefined) assertInteger('weight', options.weight, 0);
 }
 
 /**

@@ -3,9 +3,10 @@ import { describeValue } from '../errors/backpressure-error.js';
 import { CoordinatorClosedError, isCoordinatorClosedError } from '../errors/coordinator-closed-error.js';
 import { isQueueFullError } from '../errors/queue-full-error.js';
 import { isQueueTimeoutError } from '../errors/queue-timeout-error.js';
-import type { SubmitOptions } from './write-coordinator-options.js';
-import { checkSubmitOptions } from './resolve-coordinator-options.js';
-import { RUNNING, STOPPING, heldItems, type CoordinatorCore } from './coordinator-core.js';
+import { isItemTooHeavyError } from '../errors/item-too-heavy-error.js';
+import type { ReadyOptions, SubmitOptions } from './write-coordinator-options.js';
+import { checkReadyOptions, checkSubmitOptions } from './resolve-coordinator-options.js';
+import { RUNNING, STOPPING, heldWeight, type CoordinatorCore } from './coordinator-core.js';
 
 // The way in: the checks and the admission behind `submit`, `submitMany`, `trySubmit` and `ready`.
 // Every item offered is counted once as submitted: stored, dropped, or refused.
@@ -56,11 +57,21 @@ export function offer<T>(
       }
     }
   }
-  if (core.admission.tryAdmit(item)) {
+  let weight = 1;
+  if (core.admission.weigh !== null) {
+    try {
+      weight = core.admission.weightOf(item);
+    } catch (error) {
+      // What `weigh` threw, or the check of its result: the item was not submitted, nothing counts.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject(error);
+    }
+  }
+  if (core.admission.tryAdmit(item, weight)) {
     core.signal.depthChanged();
     return RESOLVED;
   }
-  return core.admission.overflowed(item, options?.signal, options?.timeoutMs);
+  return core.admission.overflowed(item, weight, options?.signal, options?.timeoutMs);
 }
 
 /**
@@ -95,7 +106,7 @@ export async function submitMany<T>(
       own.accepted = accepted;
       throw own;
     }
-    if (isQueueFullError(error) || isQueueTimeoutError(error)) {
+    if (isQueueFullError(error) || isQueueTimeoutError(error) || isItemTooHeavyError(error)) {
       (error as { accepted?: number }).accepted = accepted;
     }
     throw error;
@@ -112,13 +123,19 @@ export async function submitMany<T>(
  * ```
  */
 export function trySubmit<T>(core: CoordinatorCore<T>, item: T): boolean {
-  if (core.lifecycle >= STOPPING) throw new CoordinatorClosedError(core.id);
-  if (core.admission.claim(item)) {
+  if (core.lifecycle !== RUNNING) {
+    if (core.lifecycle >= STOPPING) throw new CoordinatorClosedError(core.id);
+    // As `submit` does: a producer fed through `trySubmit` (or `submitTo`) must not wait forever
+    // on a coordinator nobody started.
+    if (core.autoStart) core.start();
+  }
+  const weight = core.admission.weigh === null ? 1 : core.admission.weightOf(item);
+  if (core.admission.claim(item, weight)) {
     core.signal.depthChanged();
     return true;
   }
   if (core.admission.refusesWhenFull) return false;
-  void core.admission.overflowed(item, undefined, undefined);
+  void core.admission.overflowed(item, weight, undefined, undefined);
   return true;
 }
 
@@ -130,10 +147,10 @@ export function trySubmit<T>(core: CoordinatorCore<T>, item: T): boolean {
  * await ready(core, { timeoutMs: 5_000 });
  * ```
  */
-export function ready<T>(core: CoordinatorCore<T>, options: SubmitOptions | undefined): Promise<void> {
-  if (options !== undefined) checkSubmitOptions(options);
+export function ready<T>(core: CoordinatorCore<T>, options: ReadyOptions | undefined): Promise<void> {
+  if (options !== undefined) checkReadyOptions(options);
   if (core.lifecycle >= STOPPING) return Promise.reject(new CoordinatorClosedError(core.id));
-  return core.admission.ready(options?.signal, options?.timeoutMs);
+  return core.admission.ready(options?.signal, options?.timeoutMs, options?.weight);
 }
 
 /**
@@ -143,19 +160,24 @@ export function ready<T>(core: CoordinatorCore<T>, options: SubmitOptions | unde
  *
  * @example
  * ```ts
- * const admission = new Admission<Row>(capacity, overflow, scheduler, admissionTarget(() => core));
+ * const admission = new Admission<Row>(capacity, overflow, scheduler, admissionTarget(() => core, null));
  * ```
  */
-export function admissionTarget<T>(core: () => CoordinatorCore<T>): AdmissionTarget<T> {
+export function admissionTarget<T>(
+  core: () => CoordinatorCore<T>,
+  weigh: ((item: T) => number) | null = null,
+): AdmissionTarget<T> {
   return {
-    held: () => heldItems(core()),
-    store: (item) => {
+    weigh,
+    held: () => heldWeight(core()),
+    store: (item, weight) => {
       const c = core();
-      c.queue.push(item);
+      c.queue.push(item, weight);
       c.counters.submitted++;
     },
-    canEvict: () => core().queue.length > 0,
+    evictable: () => core().queue.weight,
     evictOldest: () => core().queue.shift(),
+    full: () => core().queue.flushSoon(),
     dropped: (item, newcomer) => {
       const c = core();
       if (newcomer) c.counters.submitted++;

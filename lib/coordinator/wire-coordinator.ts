@@ -9,7 +9,7 @@ import { DeadLetterOutbox } from './dead-letter-outbox.js';
 import { PressureSignal } from './pressure-signal.js';
 import { admissionTarget } from './submission.js';
 import { settleBatch, takeBatch, workersMayEnd } from './batch-settlement.js';
-import { IDLE, STOPPED, heldItems, type CoordinatorCore } from './coordinator-core.js';
+import { IDLE, STOPPED, heldWeight, type CoordinatorCore } from './coordinator-core.js';
 
 /**
  * @internal Builds a coordinator's parts from its resolved options and connects them: workers
@@ -50,14 +50,19 @@ export function wireCoordinator<T>(
       },
       resolved.concurrency,
     ),
-    queue: new BatchQueue<T>(batchSize, resolved.flushIntervalMs, scheduler, capacity, () =>
-      core.pool.wakeOne(),
+    queue: new BatchQueue<T>(
+      batchSize,
+      resolved.flushIntervalMs,
+      scheduler,
+      capacity,
+      () => core.pool.wakeOne(),
+      resolved.weigh !== null,
     ),
     admission: new Admission<T>(
       capacity,
       resolved.overflow,
       scheduler,
-      admissionTarget(() => core),
+      admissionTarget(() => core, resolved.weigh),
     ),
     writer: new BatchWriter<T>({
       ...resolved,
@@ -72,7 +77,7 @@ export function wireCoordinator<T>(
     }),
     signal: new PressureSignal({
       ...resolved,
-      depth: () => heldItems(core),
+      depth: () => heldWeight(core),
       circuitState: () => breaker?.state ?? 'closed',
       stopped: () => core.lifecycle === STOPPED,
     }),

@@ -33,8 +33,29 @@ export interface WriteCoordinatorOptions<T> {
    * @default 'default', or 'default-2', 'default-3', ... when that is taken on the bus
    */
   readonly id?: string;
-  /** Most items held at once, queued plus in flight. An integer `>= 1`. @default 10000 */
+  /**
+   * Most items held at once, queued plus in flight; with `weigh`, the most weight (bytes, rows). An
+   * integer `>= 1`. @default 10000
+   */
   readonly capacity?: number;
+  /**
+   * Counts capacity by weight instead of by item, as the `size` of a WHATWG `QueuingStrategy` does:
+   * `capacity`, the depth (`depth$`, feedback events' `queueSize`), the watermarks, the level and
+   * `utilization` all count the sum of the weights of the items held. Called once per submitted
+   * item, before it is admitted; it must return an integer `>= 0` (a safe integer; so sums stay
+   * exact), or the submit rejects (`trySubmit` throws) with a TypeError / RangeError, and what it
+   * throws reaches the caller the same way; in both cases nothing is counted. An item heavier than
+   * `capacity` is refused with `ItemTooHeavyError`. `batchSize` still counts items, and a batch goes
+   * out early when an item does not fit. Without it every item weighs 1, at no cost per item.
+   * @default undefined (every item weighs 1)
+   *
+   * @example
+   * ```ts
+   * // At most 64 MiB of payloads held, whatever their number.
+   * new WriteCoordinator<Buffer>({ sink, capacity: 64 * 1024 * 1024, weigh: (b) => b.byteLength });
+   * ```
+   */
+  readonly weigh?: (item: T) => number;
   /**
    * Concurrent writers. One keeps order; several may finish out of order. An integer from 1 to
    * `min(capacity, 1024)`, or {@link AdaptiveWorkers} `{ min, max, initial? }` to let the
@@ -131,4 +152,22 @@ export interface SubmitOptions {
    * within `[0, 2147483647]` (`MAX_DELAY_MS`). @default unlimited
    */
   readonly timeoutMs?: number;
+}
+
+/**
+ * Options of a coordinator's `ready`: those of {@link SubmitOptions}, and the weight to wait room for.
+ *
+ * @example
+ * ```ts
+ * const weight = payload.byteLength;
+ * while (!coordinator.trySubmit(payload)) await coordinator.ready({ weight });
+ * ```
+ */
+export interface ReadyOptions extends SubmitOptions {
+  /**
+   * The room to wait for, in the coordinator's weight units: pass the weight of the item you will
+   * `trySubmit` when the coordinator has a `weigh` option (otherwise `ready` resolves as soon as one
+   * unit is free, and a heavier item still does not fit). An integer `>= 0`. @default 1
+   */
+  readonly weight?: number;
 }

@@ -6,7 +6,7 @@ import type { Dropped, OverflowStrategy } from '../queue/bounded-queue.js';
 import { CoordinatorClosedError } from '../errors/coordinator-closed-error.js';
 import type { RetryPolicyLike } from '../retry/retry-policy.js';
 import type { DeadLetterQueue, DeadLetterRecord } from '../dead-letter/dead-letter-record.js';
-import type { SubmitOptions, WriteCoordinatorOptions } from './write-coordinator-options.js';
+import type { ReadyOptions, SubmitOptions, WriteCoordinatorOptions } from './write-coordinator-options.js';
 import type { CoordinatorHealth, CoordinatorState } from './coordinator-health.js';
 import type { StopOptions, StopReport } from './stop-report.js';
 import type { WriteRecord } from './write-record.js';
@@ -49,7 +49,7 @@ import type { AsyncDisposableLike } from '../internal/platform-types.js';
 export class WriteCoordinator<T> {
   /** Names the coordinator in events, records and errors. */
   readonly id: string;
-  /** Most items held at once, queued plus in flight. */
+  /** Most items held at once, queued plus in flight; with `weigh`, the most weight. */
   readonly capacity: number;
   /** Worker count (the `workers` option; its `max` when adaptive). */
   readonly workers: number;
@@ -72,7 +72,7 @@ export class WriteCoordinator<T> {
   /** Whether the first `submit` starts an idle coordinator. */
   readonly autoStart: boolean;
 
-  /** Items held (queued plus in flight): the depth on subscribe, then every change. Completes at stop. */
+  /** Items held (queued plus in flight; with `weigh`, their weight): the depth on subscribe, then every change. Completes at stop. */
   readonly depth$: Observable<number>;
   /** The level: the current one on subscribe, then every change, synchronously. Completes at stop. */
   readonly level$: Observable<BackpressureLevel>;
@@ -179,7 +179,9 @@ export class WriteCoordinator<T> {
    *
    * @throws (rejects) `CoordinatorClosedError` once `stop` was called (also for waits pending then);
    *   `QueueFullError` under `'reject'`; the signal's reason on abort; `QueueTimeoutError` after
-   *   `timeoutMs`. Throws a `RangeError` / `TypeError` at once for bad options.
+   *   `timeoutMs`; with `weigh`, `ItemTooHeavyError` (counted as rejected) for an item heavier than
+   *   `capacity`, and what `weigh` threw or a `RangeError` for a bad weight (not counted). Rejects
+   *   with a `RangeError` / `TypeError` for bad options.
    * @example
    * ```ts
    * for await (const tick of ticks) await coordinator.submit(tick);
@@ -221,9 +223,10 @@ export class WriteCoordinator<T> {
    * full, accepted with the drop counted and reported on `dropped$` as `submit` does. Returns
    * `false` when full under `'block'` or `'reject'` (or while earlier callers wait for room):
    * nothing is counted, the item stays with the caller, who can `await ready()` and try again.
-   * The cheapest way in: no allocation per item.
+   * The cheapest way in: no allocation per item. Starts an idle coordinator as `submit` does.
    *
-   * @throws CoordinatorClosedError once `stop` was called.
+   * @throws CoordinatorClosedError once `stop` was called; with `weigh`, what `weigh` threw, a
+   *   `RangeError` for a bad weight or `ItemTooHeavyError`, counting nothing.
    * @example
    * ```ts
    * for (const row of rows) {
@@ -245,17 +248,19 @@ export class WriteCoordinator<T> {
    * next `trySubmit` (or the scheduler's next tick, if the caller never comes back), so the
    * `if (!trySubmit(x)) { await ready(); trySubmit(x); }` form does not lose its item to a blocked
    * `submit` behind it. Producers racing for the same room loop: `while (!c.trySubmit(x)) await
-   * c.ready();`. Under a drop strategy it resolves at once. Nothing is counted (no item).
+   * c.ready();`. Under a drop strategy it resolves at once. Nothing is counted (no item). With
+   * `weigh`, pass the coming item's `{ weight }`: it waits until that much room is free.
    *
    * @throws (rejects) `CoordinatorClosedError` once `stop` was called (also for calls still waiting
-   *   then); the signal's reason on abort; `QueueTimeoutError` after `timeoutMs`. Throws a
-   *   `RangeError` / `TypeError` at once for bad options.
+   *   then); the signal's reason on abort; `QueueTimeoutError` after `timeoutMs`;
+   *   `ItemTooHeavyError` for a `weight` above `capacity`. Throws a `RangeError` / `TypeError` at
+   *   once for bad options.
    * @example
    * ```ts
    * await coordinator.ready({ timeoutMs: 5_000 }); // room for at least one more item
    * ```
    */
-  ready(options?: SubmitOptions): Promise<void> {
+  ready(options?: ReadyOptions): Promise<void> {
     return submission.ready(this.core, options);
   }
 
@@ -277,6 +282,8 @@ export class WriteCoordinator<T> {
       busyWorkers: writer.held,
       queueSize: queue.length,
       inFlight: writer.inFlight,
+      queuedWeight: queue.weight,
+      inFlightWeight: writer.inFlightWeight,
       capacity: this.capacity,
       level: signal.level,
       // After stop the breaker is disposed and holds nothing back.

@@ -20,12 +20,18 @@ export class QueueFullError extends BackpressureError {
   accepted?: number;
 
   constructor(
-    /** The capacity of the queue that refused. */
+    /** The capacity of the queue that refused (in weight units when it weighs its items). */
     readonly capacity: number,
-    /** How many items it held when it refused. */
+    /** How many items it held when it refused; with `weigh`, the weight it held. */
     readonly size: number,
+    /** With `weigh`: the weight of the refused item, which did not fit in `capacity - size`. */
+    readonly weight?: number,
   ) {
-    super(`Queue is full: expected fewer than ${capacity} items to accept a new one, found ${size}.`);
+    super(
+      weight === undefined
+        ? `Queue is full: expected fewer than ${capacity} items to accept a new one, found ${size}.`
+        : `Queue is full: expected room for an item of weight ${weight} (at most ${capacity - weight} held of capacity ${capacity}), found ${size} held.`,
+    );
   }
 }
 

@@ -6,6 +6,8 @@ import { onAbort } from './abort-listeners.js';
 /** One caller waiting for room, with the item it brought. */
 export interface Waiter<T> {
   readonly item: T;
+  /** The room the item needs (1 unless the owner weighs its items). */
+  readonly weight: number;
   settled: boolean;
   resolve(): void;
   reject(error: unknown): void;
@@ -36,9 +38,9 @@ export class WaitingLine<T> {
   }
 
   /** Joins the line; the caller has checked that `signal` is not already aborted. */
-  join(item: T, signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<void> {
+  join(item: T, signal: AbortSignal | undefined, timeoutMs: number | undefined, weight = 1): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter<T> = { item, resolve, reject, settled: false };
+      const waiter: Waiter<T> = { item, weight, resolve, reject, settled: false };
       let timeout: Subscription | undefined;
       if (timeoutMs !== undefined) {
         timeout = this.scheduler.schedule(
@@ -56,6 +58,14 @@ export class WaitingLine<T> {
       this.waiters.push(waiter);
       this.waiting++;
     });
+  }
+
+  /** The oldest pending waiter, still in line (for its weight), or `undefined` when nobody waits. */
+  peek(): Waiter<T> | undefined {
+    let waiter: Waiter<T> | undefined;
+    // Withdrawn waiters ahead of it are dropped on the way: they are reached here or in admitNext.
+    while ((waiter = this.waiters.peek()) !== undefined && waiter.settled) this.waiters.shift();
+    return waiter;
   }
 
   /**

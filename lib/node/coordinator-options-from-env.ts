@@ -33,7 +33,10 @@ export interface CoordinatorEnvOptions {
   readonly writeTimeoutMs?: number;
   /** From `<PREFIX>SOURCE`. */
   readonly source?: string;
-  /** From `<PREFIX>WATERMARK_SOFT`, `_HARD`, `_SOFT_EXIT`, `_HARD_EXIT` (fractions in [0, 1]). */
+  /**
+   * From `<PREFIX>WATERMARK_SOFT`, `_HARD`, `_SOFT_EXIT`, `_HARD_EXIT` (fractions in [0, 1]) and
+   * `<PREFIX>WATERMARK_MIN_DWELL_MS` (ms within [0, 2147483647]).
+   */
   readonly watermarks?: Watermarks;
   /** From `<PREFIX>RETRY_MAX_ATTEMPTS`, `_INITIAL_BACKOFF_MS`, `_MAX_BACKOFF_MS`, `_MULTIPLIER`, `_JITTER`. */
   readonly retry?: RetryOptions;
@@ -66,6 +69,8 @@ const WATERMARK_FIELDS = [
   ['WATERMARK_HARD_EXIT', 'hardExit'],
 ] as const;
 
+const MIN_DWELL_FIELD = 'WATERMARK_MIN_DWELL_MS';
+
 const RETRY_FIELDS = {
   maxAttempts: 'RETRY_MAX_ATTEMPTS',
   initialBackoffMs: 'RETRY_INITIAL_BACKOFF_MS',
@@ -89,6 +94,7 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
  * | `WRITE_TIMEOUT_MS` | `writeTimeoutMs` | number within `(0, 2147483647]` |
  * | `OVERFLOW` | `overflow` | `block`, `reject`, `drop-oldest`, `drop-newest` |
  * | `WATERMARK_SOFT`, `_HARD`, `_SOFT_EXIT`, `_HARD_EXIT` | `watermarks.*` | number in [0, 1], checked together |
+ * | `WATERMARK_MIN_DWELL_MS` | `watermarks.minDwellMs` | number within `[0, 2147483647]` |
  * | `RETRY_MAX_ATTEMPTS` | `retry.maxAttempts` | integer `>= 1` |
  * | `RETRY_INITIAL_BACKOFF_MS`, `RETRY_MAX_BACKOFF_MS` | `retry.*` | number within `[0, 2147483647]`, max `>=` initial |
  * | `RETRY_MULTIPLIER` | `retry.multiplier` | number `>= 1` |
@@ -147,11 +153,17 @@ export function coordinatorOptionsFromEnv(
     const value = reader.number(suffix, 0, false, 1);
     if (value !== undefined) watermarks[field] = value;
   }
+  // A delay, not a fraction: it has its own bounds, and is checked with the others all the same.
+  const minDwellMs = reader.number(MIN_DWELL_FIELD, 0, false, MAX_DELAY_MS);
+  if (minDwellMs !== undefined) watermarks.minDwellMs = minDwellMs;
   if (Object.keys(watermarks).length > 0) {
     // The cross-field rules (soft < hard, exits below entries) name the options; add the variables.
     reader.together(
       () => resolveWatermarks(watermarks),
-      WATERMARK_FIELDS.map(([suffix, field]) => [suffix, `watermarks.${field}`] as const),
+      [
+        ...WATERMARK_FIELDS.map(([suffix, field]) => [suffix, `watermarks.${field}`] as const),
+        [MIN_DWELL_FIELD, 'watermarks.minDwellMs'] as const,
+      ],
     );
     result.watermarks = Object.freeze(watermarks);
   }

@@ -4,6 +4,7 @@ import type { AbortSignalLike } from '../internal/platform-types.js';
 import { Admission, RESOLVED } from './admission.js';
 import { MAX_DELAY_MS, assertInteger, assertOneOf } from '../internal/validate.js';
 import { QueueClosedError } from '../errors/queue-closed-error.js';
+import { resolveWeigh } from './weight-of.js';
 
 /**
  * What a full queue does with a new item:
@@ -57,9 +58,25 @@ export interface Dropped<T> {
  * const queue = new BoundedQueue<Reading>(options);
  * ```
  */
-export interface BoundedQueueOptions {
-  /** Most items the queue holds; an integer `>= 1`. Required. */
+export interface BoundedQueueOptions<T = unknown> {
+  /** Most items the queue holds (with `weigh`, the most weight); an integer `>= 1`. Required. */
   readonly capacity: number;
+  /**
+   * Counts capacity by weight instead of by item, as the `size` of a WHATWG `QueuingStrategy` does:
+   * `capacity` and `depth$` count the sum of the weights of the items queued (`size` still counts
+   * items). Called once per offered item; it must return an integer `>= 0` (a safe integer), or the
+   * offer rejects (`tryOffer` throws) with a TypeError / RangeError, and what it throws reaches the
+   * caller the same way. An item heavier than `capacity` is refused with `ItemTooHeavyError`,
+   * whatever the overflow strategy; a waiting offer is admitted once its weight fits, first come
+   * first served; `'drop-oldest'` evicts as many old items as the new one needs.
+   * @default undefined (every item weighs 1)
+   *
+   * @example
+   * ```ts
+   * const queue = new BoundedQueue<string>({ capacity: 65_536, weigh: (s) => s.length });
+   * ```
+   */
+  readonly weigh?: (item: T) => number;
   /** What a full queue does with a new item. @default 'block' */
   readonly overflow?: OverflowStrategy;
   /** Runs offer timeouts; pass a `TestScheduler` to control time in tests. @default asyncScheduler */
@@ -97,39 +114,52 @@ export interface OfferOptions {
  * ```
  */
 export class BoundedQueue<T> {
-  /** Most items the queue holds. */
+  /** Most items the queue holds; with `weigh`, the most weight. */
   readonly capacity: number;
   /** What a full queue does with a new item. */
   readonly overflow: OverflowStrategy;
   /**
-   * The current size on subscribe, then every change, synchronously. Completes once the queue is
-   * closed and empty.
+   * The current size (with `weigh`, the weight queued) on subscribe, then every change,
+   * synchronously. Completes once the queue is closed and empty.
    */
   readonly depth$: Observable<number>;
   /** Items discarded by a drop strategy. Completes with `depth$`. */
   readonly dropped$: Observable<Dropped<T>>;
 
   private readonly items: Deque<T>;
+  // The weight of each queued item, in order; `null` when every item weighs 1.
+  private readonly weights: Deque<number> | null;
+  private heldWeight = 0;
   private readonly admission: Admission<T>;
   private isClosed = false;
   private readonly depthSubject = new BehaviorSubject(0);
   private readonly droppedSubject = new Subject<Dropped<T>>();
 
-  constructor(options: BoundedQueueOptions) {
+  constructor(options: BoundedQueueOptions<T>) {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError(`BoundedQueue options must be an object with a capacity, found ${String(options)}`);
     }
-    const { capacity, overflow = 'block', scheduler = asyncScheduler } = options;
+    const { capacity, overflow = 'block', scheduler = asyncScheduler, weigh } = options;
     this.capacity = assertInteger('capacity', capacity, 1);
     this.overflow = assertOneOf('overflow', overflow, OVERFLOW_STRATEGIES);
+    const checkedWeigh = resolveWeigh<T>(weigh);
     this.items = new Deque<T>(Math.min(capacity, 1024));
+    const weights = (this.weights = checkedWeigh === null ? null : new Deque<number>());
     const items = this.items;
     const dropped = this.droppedSubject;
     this.admission = new Admission<T>(this.capacity, this.overflow, scheduler, {
-      held: () => items.length,
-      store: (item) => items.push(item),
-      canEvict: () => items.length > 0,
-      evictOldest: () => items.shift() as T,
+      weigh: checkedWeigh,
+      held: () => this.heldWeight,
+      store: (item, weight) => {
+        items.push(item);
+        weights?.push(weight);
+        this.heldWeight += weight;
+      },
+      evictable: () => this.heldWeight,
+      evictOldest: () => {
+        this.heldWeight -= weights === null ? 1 : (weights.shift() as number);
+        return items.shift() as T;
+      },
       dropped: (item) => dropped.next({ item, reason: 'overflow' }),
       refused: () => undefined,
     });
@@ -140,6 +170,11 @@ export class BoundedQueue<T> {
   /** Items queued now. */
   get size(): number {
     return this.items.length;
+  }
+
+  /** The weight queued now: `size` unless the queue weighs its items. */
+  get weight(): number {
+    return this.heldWeight;
   }
 
   /** Whether {@link close} was called. */
@@ -157,7 +192,9 @@ export class BoundedQueue<T> {
    * a drop strategy, once it or the evicted item was reported on `dropped$`).
    *
    * @throws (rejects) `QueueClosedError` after {@link close}; `QueueFullError` under `'reject'`;
-   *   the signal's reason on abort; `QueueTimeoutError` after `timeoutMs`.
+   *   the signal's reason on abort; `QueueTimeoutError` after `timeoutMs`; with `weigh`,
+   *   `ItemTooHeavyError` for an item heavier than `capacity`, what `weigh` threw, or a
+   *   `RangeError` / `TypeError` for a bad weight.
    * @example
    * ```ts
    * await queue.offer(item, { timeoutMs: 1_000, signal: request.signal });
@@ -165,9 +202,18 @@ export class BoundedQueue<T> {
    */
   offer(item: T, options?: OfferOptions): Promise<void> {
     if (this.isClosed) return Promise.reject(new QueueClosedError());
-    if (this.tryOffer(item)) return RESOLVED;
-    if (this.overflow !== 'block') return this.admission.overflowed(item, undefined, undefined);
-    return this.wait(item, options);
+    let weight = 1;
+    if (this.weights !== null) {
+      try {
+        weight = this.admission.weightOf(item);
+      } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        return Promise.reject(error);
+      }
+    }
+    if (this.admit(item, weight)) return RESOLVED;
+    if (this.overflow !== 'block') return this.admission.overflowed(item, weight, undefined, undefined);
+    return this.wait(item, weight, options);
   }
 
   /**
@@ -175,6 +221,8 @@ export class BoundedQueue<T> {
    * the oldest item to `dropped$`. Otherwise (full, or closed) returns `false` and the item stays
    * with the caller; nothing is reported.
    *
+   * @throws with `weigh`: what `weigh` threw, a `RangeError` / `TypeError` for a bad weight, and
+   *   `ItemTooHeavyError` for an item heavier than `capacity` (nothing is reported).
    * @example
    * ```ts
    * if (!queue.tryOffer(item)) await queue.offer(item); // fast path, then wait
@@ -182,11 +230,10 @@ export class BoundedQueue<T> {
    */
   tryOffer(item: T): boolean {
     if (this.isClosed) return false;
-    const size = this.items.length;
-    if (!this.admission.tryAdmit(item)) return false;
-    // An eviction under 'drop-oldest' leaves the size as it was: no depth change to report.
-    if (this.items.length !== size) this.depthSubject.next(this.items.length);
-    return true;
+    const weight = this.weights === null ? 1 : this.admission.weightOf(item);
+    if (this.admit(item, weight)) return true;
+    this.admission.assertCanFit(weight);
+    return false;
   }
 
   /**
@@ -203,8 +250,10 @@ export class BoundedQueue<T> {
     assertInteger('max', max, 1);
     if (this.items.length === 0) return [];
     const batch = this.items.take(max);
+    if (this.weights === null) this.heldWeight -= batch.length;
+    else for (let i = 0; i < batch.length; i++) this.heldWeight -= this.weights.shift() as number;
     this.admission.admitWaiting();
-    this.depthSubject.next(this.items.length);
+    this.depthSubject.next(this.heldWeight);
     this.completeIfDone();
     return batch;
   }
@@ -226,7 +275,16 @@ export class BoundedQueue<T> {
     this.completeIfDone();
   }
 
-  private wait(item: T, options: OfferOptions | undefined): Promise<void> {
+  /** `tryAdmit`, announcing the new depth. */
+  private admit(item: T, weight: number): boolean {
+    const before = this.heldWeight;
+    if (!this.admission.tryAdmit(item, weight)) return false;
+    // An eviction under 'drop-oldest' may leave the depth as it was: no change to report.
+    if (this.heldWeight !== before) this.depthSubject.next(this.heldWeight);
+    return true;
+  }
+
+  private wait(item: T, weight: number, options: OfferOptions | undefined): Promise<void> {
     const { signal, timeoutMs } = options ?? {};
     if (
       timeoutMs !== undefined &&
@@ -238,7 +296,7 @@ export class BoundedQueue<T> {
         ),
       );
     }
-    return this.admission.overflowed(item, signal, timeoutMs);
+    return this.admission.overflowed(item, weight, signal, timeoutMs);
   }
 
   private completeIfDone(): void {

@@ -38,7 +38,14 @@ describe('batch settlement', () => {
       core.writer.settle(batch, null);
       expect(core.counters).toMatchObject({ written: 2, batchesWritten: 1, deadLettered: 0 });
       expect(writes).toEqual([
-        { coordinatorId: core.id, size: 2, attempts: 1, durationMs: 7, outcome: 'written' },
+        {
+          coordinatorId: core.id,
+          size: 2,
+          attempts: 1,
+          durationMs: 7,
+          outcome: 'written',
+          concurrencyLimit: 4,
+        },
       ]);
     });
 

@@ -9,6 +9,8 @@ const live = {
   busyWorkers: 1,
   queueSize: 3,
   inFlight: 2,
+  queuedWeight: 3,
+  inFlightWeight: 2,
   capacity: 10,
   level: 'ok' as const,
   circuitState: 'closed' as const,
@@ -63,6 +65,13 @@ describe('CoordinatorCounters', () => {
       writeErrors: 0,
       deadLetterFailures: 0,
     });
+  });
+
+  it('computes utilization from the weight held, not from the item counts', () => {
+    const counters = new CoordinatorCounters('c', () => 1);
+    const health = counters.health({ ...live, queuedWeight: 300, inFlightWeight: 450, capacity: 1_000 });
+    expect(health.utilization).toBe(0.75);
+    expect(health).toMatchObject({ queueSize: 3, inFlight: 2, queuedWeight: 300, inFlightWeight: 450 });
   });
 
   it('completes writes$ on complete', () => {

@@ -189,9 +189,11 @@ describe('submitTo', () => {
 
   describe('after pauseWhile on the level', () => {
     it('submits a released burst without ever waiting, pausing again on hard', () => {
-      // Capacity 10 and a sink that never finishes: the level turns hard at 8, pauseWhile holds the rest.
+      // Capacity 10 and a coordinator that holds what it accepts: the level turns hard at 8, pauseWhile
+      // holds the rest.
       const coordinator = new WriteCoordinator<number>({
         bus: null,
+        autoStart: false,
         capacity: 10,
         batchSize: 100,
         flushIntervalMs: 1_000,

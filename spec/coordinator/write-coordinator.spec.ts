@@ -450,6 +450,8 @@ describe('WriteCoordinator', () => {
         busyWorkers: 0,
         queueSize: 6,
         inFlight: 0,
+        queuedWeight: 6,
+        inFlightWeight: 0,
         capacity: 10,
         utilization: 0.6,
         level: 'soft',

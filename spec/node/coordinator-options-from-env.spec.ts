@@ -1,6 +1,7 @@
 import { resolveWatermarks } from '../../lib/levels/watermarks.js';
 import { coordinatorOptionsFromEnv } from '../../lib/node/coordinator-options-from-env.js';
 import { RetryPolicy } from '../../lib/retry/retry-policy.js';
+import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 
 describe('coordinatorOptionsFromEnv', () => {
   it('returns an empty object when nothing is set', () => {
@@ -22,6 +23,7 @@ describe('coordinatorOptionsFromEnv', () => {
       BACKPRESSURE_WATERMARK_HARD: '0.9',
       BACKPRESSURE_WATERMARK_SOFT_EXIT: '0.5',
       BACKPRESSURE_WATERMARK_HARD_EXIT: '0.8',
+      BACKPRESSURE_WATERMARK_MIN_DWELL_MS: '500',
       BACKPRESSURE_RETRY_MAX_ATTEMPTS: '3',
       BACKPRESSURE_RETRY_INITIAL_BACKOFF_MS: '10',
       BACKPRESSURE_RETRY_MAX_BACKOFF_MS: '500',
@@ -40,7 +42,7 @@ describe('coordinatorOptionsFromEnv', () => {
       overflow: 'drop-oldest',
       writeTimeoutMs: 5_000,
       source: 'ingest-1',
-      watermarks: { soft: 0.6, hard: 0.9, softExit: 0.5, hardExit: 0.8 },
+      watermarks: { soft: 0.6, hard: 0.9, softExit: 0.5, hardExit: 0.8, minDwellMs: 500 },
       retry: { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 500, multiplier: 1.5, jitter: false },
       circuitBreaker: { failureThreshold: 2, halfOpenAfterMs: 30_000 },
     });
@@ -62,6 +64,8 @@ describe('coordinatorOptionsFromEnv', () => {
     ['WATERMARK_HARD', '0.95', { watermarks: { hard: 0.95 } }],
     ['WATERMARK_SOFT_EXIT', '0.3', { watermarks: { softExit: 0.3 } }],
     ['WATERMARK_HARD_EXIT', '0.6', { watermarks: { hardExit: 0.6 } }],
+    ['WATERMARK_MIN_DWELL_MS', '250', { watermarks: { minDwellMs: 250 } }],
+    ['WATERMARK_MIN_DWELL_MS', '0', { watermarks: { minDwellMs: 0 } }],
     ['RETRY_MAX_ATTEMPTS', '1', { retry: { maxAttempts: 1 } }],
     ['RETRY_INITIAL_BACKOFF_MS', '0', { retry: { initialBackoffMs: 0 } }],
     ['RETRY_MAX_BACKOFF_MS', '5000', { retry: { maxBackoffMs: 5_000 } }],
@@ -227,6 +231,24 @@ describe('coordinatorOptionsFromEnv', () => {
         'BACKPRESSURE_WATERMARK_HARD_EXIT must be a number within [0, 1], found "high"',
       ],
       [
+        'WATERMARK_MIN_DWELL_MS',
+        '1s',
+        TypeError,
+        'BACKPRESSURE_WATERMARK_MIN_DWELL_MS must be a number within [0, 2147483647], found "1s"',
+      ],
+      [
+        'WATERMARK_MIN_DWELL_MS',
+        '-5',
+        RangeError,
+        'BACKPRESSURE_WATERMARK_MIN_DWELL_MS must be a number within [0, 2147483647], found "-5"',
+      ],
+      [
+        'WATERMARK_MIN_DWELL_MS',
+        '2147483648',
+        RangeError,
+        'BACKPRESSURE_WATERMARK_MIN_DWELL_MS must be a number within [0, 2147483647], found "2147483648"',
+      ],
+      [
         'RETRY_MAX_ATTEMPTS',
         '0',
         RangeError,
@@ -384,5 +406,16 @@ describe('coordinatorOptionsFromEnv', () => {
     expect(Object.isFrozen(options.retry)).toBe(true);
     expect(options.retry).toEqual({ maxAttempts: 2 });
     expect(options.circuitBreaker).toEqual({ failureThreshold: 4 });
+  });
+
+  it('hands the minimum dwell time to a coordinator, the fractions keeping their defaults', async () => {
+    const coordinator = new WriteCoordinator<number>({
+      sink: () => undefined,
+      bus: null,
+      autoStart: false,
+      ...coordinatorOptionsFromEnv({ BACKPRESSURE_WATERMARK_MIN_DWELL_MS: '1500' }),
+    });
+    expect(coordinator.watermarks).toEqual({ ...resolveWatermarks(), minDwellMs: 1_500 });
+    await coordinator.stop();
   });
 });

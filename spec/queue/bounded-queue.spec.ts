@@ -4,6 +4,7 @@ import { isQueueFullError, QueueFullError } from '../../lib/errors/queue-full-er
 import { isQueueClosedError } from '../../lib/errors/queue-closed-error.js';
 import { isQueueTimeoutError } from '../../lib/errors/queue-timeout-error.js';
 import { isBackpressureError } from '../../lib/errors/backpressure-error.js';
+import { isItemTooHeavyError } from '../../lib/errors/item-too-heavy-error.js';
 
 /** Settles pending promise callbacks. */
 const flush = () => new Promise((resolve) => setImmediate(resolve));
@@ -273,6 +274,78 @@ describe('BoundedQueue', () => {
       );
       // Above setTimeout's limit a timer would fire after 1 ms: refuse rather than time out at once.
       await expect(queue.offer(1, { timeoutMs: 2 ** 31 })).rejects.toThrow(RangeError);
+    });
+  });
+
+  describe('weigh', () => {
+    const byLength = (overflow: 'block' | 'reject' | 'drop-oldest' | 'drop-newest' = 'block') =>
+      new BoundedQueue<string>({ capacity: 10, overflow, weigh: (s) => s.length });
+
+    it('counts capacity and depth$ in weight, and size in items', async () => {
+      const queue = byLength();
+      const depths: number[] = [];
+      queue.depth$.subscribe((d) => depths.push(d));
+      await queue.offer('aaaa');
+      expect(queue.tryOffer('bbbbb')).toBe(true);
+      expect(queue.tryOffer('cc')).toBe(false);
+      expect(queue.size).toBe(2);
+      expect(queue.weight).toBe(9);
+      expect(queue.poll(1)).toEqual(['aaaa']);
+      expect(depths).toEqual([0, 4, 9, 5]);
+    });
+
+    it('admits a waiting offer once its weight fits, first come first served', async () => {
+      const queue = byLength();
+      await queue.offer('aaaaaaaa');
+      const order: string[] = [];
+      const heavy = queue.offer('bbbbbb').then(() => order.push('heavy'));
+      const light = queue.offer('c').then(() => order.push('light'));
+      expect(queue.waitingOffers).toBe(2);
+      queue.poll(1);
+      await Promise.all([heavy, light]);
+      expect(order).toEqual(['heavy', 'light']);
+      expect(queue.weight).toBe(7);
+    });
+
+    it('refuses an item heavier than the capacity: offer rejects, tryOffer throws', async () => {
+      const queue = byLength('drop-newest');
+      const error: unknown = await queue.offer('x'.repeat(11)).catch((e: unknown) => e);
+      expect(isItemTooHeavyError(error)).toBe(true);
+      expect(error).toMatchObject({ weight: 11, capacity: 10 });
+      expect(() => queue.tryOffer('y'.repeat(12))).toThrow(/found 12/);
+      expect(queue.size).toBe(0);
+    });
+
+    it("'drop-oldest' evicts by weight and reports each evicted item", async () => {
+      const queue = byLength('drop-oldest');
+      const dropped: string[] = [];
+      queue.dropped$.subscribe(({ item }) => dropped.push(item));
+      for (const s of ['aaa', 'bbb', 'ccc']) await queue.offer(s);
+      await queue.offer('ddddddd');
+      expect(dropped).toEqual(['aaa', 'bbb']);
+      expect(queue.poll(10)).toEqual(['ccc', 'ddddddd']);
+    });
+
+    it("'reject' names the weight that did not fit", async () => {
+      const queue = byLength('reject');
+      await queue.offer('aaaaaaa');
+      await expect(queue.offer('bbbb')).rejects.toMatchObject({ capacity: 10, size: 7, weight: 4 });
+    });
+
+    it('rejects offer with what weigh throws or a RangeError for a bad weight; tryOffer throws', async () => {
+      const boom = new Error('no weight');
+      const throwing = new BoundedQueue<number>({
+        capacity: 5,
+        weigh: () => {
+          throw boom;
+        },
+      });
+      await expect(throwing.offer(1)).rejects.toBe(boom);
+      const negative = new BoundedQueue<number>({ capacity: 5, weigh: () => -2 });
+      await expect(negative.offer(1)).rejects.toThrow('weigh(item) must be an integer >= 0, found -2');
+      expect(() => negative.tryOffer(1)).toThrow(RangeError);
+      expect(negative.size).toBe(0);
+      expect(() => new BoundedQueue<number>({ capacity: 5, weigh: 'size' as never })).toThrow(TypeError);
     });
   });
 });
