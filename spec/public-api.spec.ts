@@ -107,9 +107,11 @@ describe('public API', () => {
 
   it("pins 'rxjs-backpressure/node'", () => {
     expect(sorted(node)).toEqual([
+      'DeadLetterRemovalError',
       'FileDeadLetterQueue',
       'coordinatorOptionsFromEnv',
       'createFeedbackReceiver',
+      'isDeadLetterRemovalError',
       'serveFeedbackEvents',
       'toNodeWritable',
     ]);
