@@ -93,11 +93,13 @@ describe('public API', () => {
 
   it("pins 'rxjs-backpressure/webhook'", () => {
     expect(sorted(webhook)).toEqual([
+      'AlreadyStartedError',
       'FEEDBACK_SIGNATURE_HEADER',
       'FeedbackStreamError',
       'HttpFeedbackBroadcaster',
       'WebhookDeliveryError',
       'fromFeedbackEvents',
+      'isAlreadyStartedError',
       'isFeedbackStreamError',
       'isWebhookDeliveryError',
       'signFeedback',

@@ -3,6 +3,7 @@ import { feedbackBus, type FeedbackBus } from '../feedback/feedback-bus.js';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import { fromWire, toWire } from '../feedback/wire.js';
 import { describeValue } from '../errors/backpressure-error.js';
+import { AlreadyStartedError } from '../errors/already-started-error.js';
 import { WebhookDeliveryError, type WebhookFailureKind } from '../errors/webhook-delivery-error.js';
 import { assertFunction, assertInteger, assertNonEmptyString } from '../internal/validate.js';
 import { FEEDBACK_SIGNATURE_HEADER, importHmacKey, signWithKey } from './feedback-signature.js';
@@ -298,7 +299,8 @@ export class HttpFeedbackBroadcaster {
    * is reported like an observer's error in RxJS: to `config.onUnhandledError` when set, otherwise
    * thrown asynchronously (an uncaught exception).
    *
-   * @throws Error when already started on another source (call `stop()` first); TypeError when
+   * @throws {@link AlreadyStartedError} when already started on another source (call `stop()`
+   *   first); TypeError when
    *   `source` is neither a bus nor an Observable.
    * @example
    * ```ts
@@ -308,7 +310,7 @@ export class HttpFeedbackBroadcaster {
   start(source: FeedbackBus | Observable<FeedbackEvent> = feedbackBus()): this {
     if (this.subscription !== undefined) {
       if (this.source === source) return this;
-      throw new Error('HttpFeedbackBroadcaster is already started on another source: call stop() first');
+      throw new AlreadyStartedError('HttpFeedbackBroadcaster');
     }
     if (typeof (source as { subscribe?: unknown } | null)?.subscribe !== 'function') {
       throw new TypeError(

@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Subject, config } from 'rxjs';
 import { HttpFeedbackBroadcaster } from '../../lib/webhook/http-feedback-broadcaster.js';
+import { AlreadyStartedError } from '../../lib/errors/already-started-error.js';
 import { verifyFeedbackSignature } from '../../lib/webhook/feedback-signature.js';
 import { FeedbackBus } from '../../lib/feedback/feedback-bus.js';
 import type { FeedbackEvent } from '../../lib/feedback/feedback-event.js';
@@ -305,7 +306,10 @@ describe('HttpFeedbackBroadcaster', () => {
       broadcaster.start(bus);
       broadcaster.start(bus);
       expect(bus.subscriberCount).toBe(1);
-      expect(() => broadcaster!.start(new FeedbackBus())).toThrow(/already started/);
+      expect(() => broadcaster!.start(new FeedbackBus())).toThrow(AlreadyStartedError);
+      expect(() => broadcaster!.start(new FeedbackBus())).toThrow(
+        'HttpFeedbackBroadcaster is already started on another source: expected it stopped',
+      );
       broadcaster.stop();
       expect(bus.subscriberCount).toBe(0);
       expect(broadcaster.started).toBe(false);
