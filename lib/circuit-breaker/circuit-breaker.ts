@@ -6,7 +6,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import { BackpressureError, describeValue } from '../errors/backpressure-error.js';
-import { assertDelay, assertInteger } from '../internal/validate.js';
+import { assertDelayMs, assertInteger } from '../internal/validate.js';
 import type { AbortSignalLike } from '../internal/platform-types.js';
 
 /**
@@ -120,7 +120,7 @@ export class CircuitBreaker {
     }
     const { failureThreshold = 5, halfOpenAfterMs = 60_000, scheduler = asyncScheduler } = options;
     this.failureThreshold = assertInteger('circuitBreaker.failureThreshold', failureThreshold, 1);
-    this.halfOpenAfterMs = assertDelay('circuitBreaker.halfOpenAfterMs', halfOpenAfterMs);
+    this.halfOpenAfterMs = assertDelayMs('circuitBreaker.halfOpenAfterMs', halfOpenAfterMs);
     if (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.schedule !== 'function') {
       throw new TypeError(
         `circuitBreaker.scheduler must be an rxjs SchedulerLike, found ${describeValue(scheduler)}`,

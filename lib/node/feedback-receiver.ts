@@ -3,8 +3,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import { fromWire } from '../feedback/wire.js';
 import { describeValue } from '../errors/backpressure-error.js';
-import { assertInteger, assertNonEmptyString, assertNumber } from '../internal/validate.js';
-import { assertTimerMs } from '../webhook/internal/timer-bounds.js';
+import { assertDelayMs, assertInteger, assertNonEmptyString, assertNumber } from '../internal/validate.js';
 import { FEEDBACK_SIGNATURE_HEADER, verifyFeedbackSignature } from '../webhook/feedback-signature.js';
 
 /**
@@ -129,7 +128,7 @@ export function createFeedbackReceiver(options: FeedbackReceiverOptions = {}): F
   const secret = resolveSecret(options);
   assertInteger('maxBodyBytes', maxBodyBytes, 1);
   assertNumber('toleranceSec', toleranceSec, 0);
-  assertTimerMs('bodyTimeoutMs', bodyTimeoutMs);
+  assertDelayMs('bodyTimeoutMs', bodyTimeoutMs);
   const feedback = new Subject<FeedbackEvent>();
   const rejected = new Subject<FeedbackRejection>();
 

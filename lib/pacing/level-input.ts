@@ -51,7 +51,9 @@ export function assertObservable(name: string, value: unknown): asserts value is
  * can wait (2 147 483 647), or `'pause'`.
  */
 export function assertMsOrPause(name: string, value: unknown, allowZero: boolean): number | 'pause' {
-  return value === 'pause' ? value : assertDelayMs(name, value, allowZero, " or 'pause'");
+  return value === 'pause'
+    ? value
+    : assertDelayMs(name, value, { positive: !allowZero, alternative: " or 'pause'" });
 }
 
 /**

@@ -164,8 +164,8 @@ export function matchDrainRate(
   assertNumber('initial', initial, min, max);
   assertNumber('headroom', headroom, 0);
   assertOpenUnit('target', target);
-  assertDelayMs('settleMs', settleMs, false);
-  assertDelayMs('probeEveryMs', probeEveryMs, false);
+  assertDelayMs('settleMs', settleMs, { positive: true });
+  assertDelayMs('probeEveryMs', probeEveryMs, { positive: true });
   assertNumber('probeGain', probeGain, 1);
   if (probeGain === 1) throw new RangeError(`probeGain must be a finite number > 1, found 1`);
   assertOpenUnit('backoff', backoff);

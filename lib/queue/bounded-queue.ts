@@ -2,7 +2,7 @@ import { BehaviorSubject, Subject, type Observable, asyncScheduler, type Schedul
 import { Deque } from '../internal/deque.js';
 import type { AbortSignalLike } from '../internal/platform-types.js';
 import { Admission, RESOLVED } from './admission.js';
-import { MAX_DELAY_MS, assertInteger, assertOneOf } from '../internal/validate.js';
+import { assertDelayMs, assertInteger, assertOneOf } from '../internal/validate.js';
 import { QueueClosedError } from '../errors/queue-closed-error.js';
 
 /**
@@ -228,15 +228,10 @@ export class BoundedQueue<T> {
 
   private wait(item: T, options: OfferOptions | undefined): Promise<void> {
     const { signal, timeoutMs } = options ?? {};
-    if (
-      timeoutMs !== undefined &&
-      !(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs <= MAX_DELAY_MS)
-    ) {
-      return Promise.reject(
-        new RangeError(
-          `timeoutMs must be a finite number within [0, ${MAX_DELAY_MS}], found ${String(timeoutMs)}`,
-        ),
-      );
+    try {
+      if (timeoutMs !== undefined) assertDelayMs('timeoutMs', timeoutMs);
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
     return this.admission.overflowed(item, signal, timeoutMs);
   }

@@ -1,5 +1,5 @@
 import { describeValue } from '../errors/backpressure-error.js';
-import { assertDelay, assertFunction, assertInteger, assertNumber } from '../internal/validate.js';
+import { assertDelayMs, assertFunction, assertInteger, assertNumber } from '../internal/validate.js';
 import { defaultIsRetryable } from './is-retryable.js';
 
 /**
@@ -105,7 +105,7 @@ export class RetryPolicy implements RetryPolicyLike {
       random = Math.random,
     } = options;
     this.maxAttempts = assertInteger('retry.maxAttempts', maxAttempts, 1);
-    this.initialBackoffMs = assertDelay('retry.initialBackoffMs', initialBackoffMs);
+    this.initialBackoffMs = assertDelayMs('retry.initialBackoffMs', initialBackoffMs);
     if (
       typeof maxBackoffMs === 'number' &&
       Number.isFinite(maxBackoffMs) &&
@@ -115,7 +115,7 @@ export class RetryPolicy implements RetryPolicyLike {
         `retry.maxBackoffMs must be a finite number >= retry.initialBackoffMs (${initialBackoffMs}), found ${maxBackoffMs}`,
       );
     }
-    this.maxBackoffMs = assertDelay('retry.maxBackoffMs', maxBackoffMs);
+    this.maxBackoffMs = assertDelayMs('retry.maxBackoffMs', maxBackoffMs);
     this.multiplier = assertNumber('retry.multiplier', multiplier, 1);
     if (typeof jitter !== 'boolean') {
       throw new TypeError(`retry.jitter must be a boolean, found ${describeValue(jitter)}`);

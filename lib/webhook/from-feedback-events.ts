@@ -4,11 +4,10 @@ import { fromWire } from '../feedback/wire.js';
 import { FeedbackStreamError } from '../errors/feedback-stream-error.js';
 import { FeedbackFormatError } from '../errors/feedback-format-error.js';
 import { describeValue } from '../errors/backpressure-error.js';
-import { assertFunction } from '../internal/validate.js';
-import { assertHeaders } from './internal/headers.js';
-import { SseParser } from './internal/sse-parser.js';
-import { assertTimerMs } from './internal/timer-bounds.js';
-import { redactUrl, resolveHttpUrl } from './internal/url.js';
+import { assertDelayMs, assertFunction } from '../internal/validate.js';
+import { assertHeaders } from '../internal/headers.js';
+import { SseParser } from '../internal/sse-parser.js';
+import { redactUrl, resolveHttpUrl } from '../internal/url.js';
 
 /**
  * The part of the WHATWG `EventSource` that {@link fromFeedbackEvents} uses, so that a polyfill or a
@@ -118,8 +117,8 @@ export function fromFeedbackEvents(
     headers: headersOption = {},
     scheduler = asyncScheduler,
   } = options;
-  assertTimerMs('reconnectMs', reconnectMs);
-  assertTimerMs('idleTimeoutMs', idleTimeoutMs);
+  assertDelayMs('reconnectMs', reconnectMs);
+  assertDelayMs('idleTimeoutMs', idleTimeoutMs);
   const headers = assertHeaders('headers', headersOption);
   if (fetchOption !== undefined) assertFunction('fetch', fetchOption);
   if (eventSourceOption !== undefined) assertFunction('EventSource', eventSourceOption);

@@ -5,16 +5,21 @@ import { fromWire, toWire } from '../feedback/wire.js';
 import { describeValue } from '../errors/backpressure-error.js';
 import { AlreadyStartedError } from '../errors/already-started-error.js';
 import { WebhookDeliveryError, type WebhookFailureKind } from '../errors/webhook-delivery-error.js';
-import { assertFunction, assertInteger, assertNonEmptyString } from '../internal/validate.js';
+import {
+  assertDelayMs,
+  assertFunction,
+  assertInteger,
+  assertNonEmptyString,
+  clampDelayMs,
+} from '../internal/validate.js';
 import { FEEDBACK_SIGNATURE_HEADER, importHmacKey, signWithKey } from './feedback-signature.js';
 import { onAbort } from '../internal/abort-listeners.js';
-import { abortableDelay } from './internal/abortable-delay.js';
-import { assertHeaders } from './internal/headers.js';
-import { raceAbort } from './internal/race-abort.js';
-import { reportUnhandledError } from './internal/report-unhandled-error.js';
-import { parseRetryAfter } from './internal/retry-after.js';
-import { assertTimerMs, clampTimerMs } from './internal/timer-bounds.js';
-import { redactUrl, resolveHttpUrl } from './internal/url.js';
+import { abortableSleep } from '../internal/abortable-sleep.js';
+import { assertHeaders } from '../internal/headers.js';
+import { raceAbort } from '../internal/race-abort.js';
+import { reportUnhandledError } from '../internal/report-unhandled-error.js';
+import { parseRetryAfter } from '../internal/retry-after.js';
+import { redactUrl, resolveHttpUrl } from '../internal/url.js';
 
 /**
  * Options of {@link HttpFeedbackBroadcaster}.
@@ -213,10 +218,10 @@ export class HttpFeedbackBroadcaster {
     } = options;
     this.url = resolveHttpUrl('url', url);
     this.displayUrl = redactUrl(this.url);
-    this.timeoutMs = assertTimerMs('timeoutMs', timeoutMs, true);
+    this.timeoutMs = assertDelayMs('timeoutMs', timeoutMs, { positive: true });
     this.maxRetries = assertInteger('maxRetries', maxRetries, 1);
-    this.backoffMs = assertTimerMs('backoffMs', backoffMs);
-    this.maxRetryAfterMs = assertTimerMs('maxRetryAfterMs', maxRetryAfterMs);
+    this.backoffMs = assertDelayMs('backoffMs', backoffMs);
+    this.maxRetryAfterMs = assertDelayMs('maxRetryAfterMs', maxRetryAfterMs);
     this.headers = assertHeaders('headers', headers);
     if (fetchOption !== undefined) {
       assertFunction('fetch', fetchOption);
@@ -455,9 +460,9 @@ export class HttpFeedbackBroadcaster {
           // Both bounded by the longest timer delay: past it, a timer fires after 1 ms.
           const wait =
             outcome.retryAfterMs === undefined
-              ? clampTimerMs(this.backoffMs * 2 ** (attempt - 1))
+              ? clampDelayMs(this.backoffMs * 2 ** (attempt - 1))
               : Math.min(outcome.retryAfterMs, this.maxRetryAfterMs);
-          if (!(await abortableDelay(wait, stopSignal))) {
+          if (!(await abortableSleep(wait, stopSignal))) {
             kind = 'aborted';
             giveUp = true;
           } else {

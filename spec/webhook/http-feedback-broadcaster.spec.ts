@@ -632,10 +632,16 @@ describe('HttpFeedbackBroadcaster', () => {
       [{ url: 'ftp://x/y' }, /url must be an http: or https: URL/],
       [{ url: 'not a url' }, /url must be an absolute http\(s\) URL/],
       [{ url: 42 }, /url must be a string or URL/],
-      [{ url: 'http://h/', timeoutMs: 0 }, /timeoutMs must be a finite number > 0/],
+      [
+        { url: 'http://h/', timeoutMs: 0 },
+        /timeoutMs must be a finite number within \(0, 2147483647\], found 0/,
+      ],
       [{ url: 'http://h/', maxRetries: 0 }, /maxRetries must be an integer >= 1/],
       [{ url: 'http://h/', maxRetries: 1.5 }, /maxRetries must be an integer/],
-      [{ url: 'http://h/', backoffMs: -1 }, /backoffMs must be a finite number >= 0/],
+      [
+        { url: 'http://h/', backoffMs: -1 },
+        /backoffMs must be a finite number within \[0, 2147483647\], found -1/,
+      ],
       [{ url: 'http://h/', maxRetryAfterMs: Number.NaN }, /maxRetryAfterMs/],
       [{ url: 'http://h/', secret: '' }, /secret must be a non-empty string/],
       [{ url: 'http://h/', headers: { a: 1 } }, /headers\["a"\] must be a string/],

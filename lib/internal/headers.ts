@@ -1,4 +1,4 @@
-import { describeValue } from '../../errors/backpressure-error.js';
+import { describeValue } from '../errors/backpressure-error.js';
 
 /**
  * @internal Validates a `headers` option: an object whose values are strings and whose names and
