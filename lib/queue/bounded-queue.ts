@@ -231,7 +231,7 @@ export class BoundedQueue<T> {
     try {
       if (timeoutMs !== undefined) assertDelayMs('timeoutMs', timeoutMs);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
     return this.admission.overflowed(item, signal, timeoutMs);
   }
