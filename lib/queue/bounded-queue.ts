@@ -231,6 +231,7 @@ export class BoundedQueue<T> {
     try {
       if (timeoutMs !== undefined) assertDelayMs('timeoutMs', timeoutMs);
     } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a TypeError or RangeError
       return Promise.reject(error);
     }
     return this.admission.overflowed(item, signal, timeoutMs);
