@@ -5,7 +5,8 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import { BackpressureError, describeValue } from '../errors/backpressure-error.js';
+import { BackpressureError } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { assertDelayMs, assertInteger } from '../internal/validate.js';
 import type { AbortSignalLike } from '../internal/platform-types.js';
 

@@ -10,7 +10,7 @@ import {
   assertOneOf,
   assertPositiveNumber,
 } from '../internal/validate.js';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { toRetryPolicy, type RetryPolicyLike } from '../retry/retry-policy.js';
 import { CircuitBreaker } from '../circuit-breaker/circuit-breaker.js';
 import type { DeadLetterQueue } from '../dead-letter/dead-letter-record.js';

@@ -5,7 +5,7 @@ import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import type { Dropped, OverflowStrategy } from '../queue/bounded-queue.js';
 import type { FeedbackBus } from '../feedback/feedback-bus.js';
 import { Admission, RESOLVED } from '../queue/admission.js';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { CoordinatorClosedError, isCoordinatorClosedError } from '../errors/coordinator-closed-error.js';
 import { isQueueFullError } from '../errors/queue-full-error.js';
 import { isQueueTimeoutError } from '../errors/queue-timeout-error.js';

@@ -1,4 +1,4 @@
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from './describe-value.js';
 
 // Option checks shared by every constructor and operator, so that each bad input gets the same kind
 // of error: a RangeError (wrong number) or TypeError (wrong type) naming the option, what was

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import type { DeadLetterQueue, DeadLetterRecord } from '../dead-letter/dead-letter-record.js';
 import { DeadLetterRemovalError } from '../errors/dead-letter-removal-error.js';
 import { assertInteger, assertNonEmptyString } from '../internal/validate.js';

@@ -1,5 +1,5 @@
 import { isObservable, type Observable, type Subscriber } from 'rxjs';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { isBackpressureLevel, maxLevel, type BackpressureLevel } from '../levels/backpressure-level.js';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import { assertDelayMs } from '../internal/validate.js';

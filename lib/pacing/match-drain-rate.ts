@@ -1,6 +1,6 @@
 import { Observable, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import type { BackpressureLevel } from '../levels/backpressure-level.js';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { assertDelayMs, assertNumber, assertPositiveNumber } from '../internal/validate.js';
 import { resolveWatermarks, type Watermarks } from '../levels/watermarks.js';
 import { assertObservable, checkLevel, followControl } from './level-input.js';

@@ -5,7 +5,7 @@ import {
   type Subscriber,
   type Subscription,
 } from 'rxjs';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { Deque } from '../internal/deque.js';
 import { assertFunction, assertInteger, assertOneOf, clampDelayMs } from '../internal/validate.js';
 import { BufferOverflowError } from '../errors/buffer-overflow-error.js';

@@ -1,4 +1,4 @@
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { assertDelayMs, assertFunction, assertInteger, assertNumber } from '../internal/validate.js';
 import { defaultIsRetryable } from './is-retryable.js';
 

@@ -2,7 +2,7 @@ import { Subject, Subscription, isObservable, type Observable } from 'rxjs';
 import { feedbackBus, type FeedbackBus } from '../feedback/feedback-bus.js';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import { fromWire, toWire } from '../feedback/wire.js';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { AlreadyStartedError } from '../errors/already-started-error.js';
 import { WebhookDeliveryError, type WebhookFailureKind } from '../errors/webhook-delivery-error.js';
 import {
