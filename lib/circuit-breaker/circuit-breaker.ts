@@ -205,7 +205,7 @@ export class CircuitBreaker {
     const permit = this.tryAcquire();
     if (permit !== null) return Promise.resolve(permit);
     // Rejected with the signal's reason on abort, and with the dispose reason on dispose.
-    return this.line.join(undefined, signal as AbortSignal | undefined, undefined);
+    return this.line.join(undefined, signal, undefined);
   }
 
   /**
