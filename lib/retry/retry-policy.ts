@@ -86,8 +86,8 @@ export class RetryPolicy implements RetryPolicyLike {
   readonly multiplier: number;
   /** Whether waits are randomised. */
   readonly jitter: boolean;
-  readonly #isRetryable: (error: unknown) => boolean;
-  readonly #random: () => number;
+  private readonly classify: (error: unknown) => boolean;
+  private readonly random: () => number;
 
   constructor(options: RetryOptions = {}) {
     if (typeof options !== 'object' || options === null) {
@@ -123,8 +123,8 @@ export class RetryPolicy implements RetryPolicyLike {
     this.jitter = jitter;
     assertFunction('retry.isRetryable', isRetryable);
     assertFunction('retry.random', random);
-    this.#isRetryable = isRetryable;
-    this.#random = random;
+    this.classify = isRetryable;
+    this.random = random;
     // Bound, so that `policy.isRetryable` can be passed around as a callback.
     this.isRetryable = this.isRetryable.bind(this);
     this.backoffMs = this.backoffMs.bind(this);
@@ -139,7 +139,7 @@ export class RetryPolicy implements RetryPolicyLike {
    * ```
    */
   isRetryable(error: unknown): boolean {
-    return this.#isRetryable(error);
+    return this.classify(error);
   }
 
   /**
@@ -156,7 +156,7 @@ export class RetryPolicy implements RetryPolicyLike {
     const base = Math.min(this.initialBackoffMs * this.multiplier ** exponent, this.maxBackoffMs);
     const capped = Number.isFinite(base) ? base : this.maxBackoffMs;
     if (!this.jitter) return capped;
-    const r = Math.min(Math.max(Number(this.#random()), 0), 1);
+    const r = Math.min(Math.max(Number(this.random()), 0), 1);
     return capped * (0.5 + (Number.isNaN(r) ? 0 : r) * 0.5);
   }
 }
