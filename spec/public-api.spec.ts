@@ -95,11 +95,13 @@ describe('public API', () => {
 
   it("pins 'rxjs-backpressure/webhook'", () => {
     expect(sorted(webhook)).toEqual([
+      'AlreadyStartedError',
       'FEEDBACK_SIGNATURE_HEADER',
       'FeedbackStreamError',
       'HttpFeedbackBroadcaster',
       'WebhookDeliveryError',
       'fromFeedbackEvents',
+      'isAlreadyStartedError',
       'isFeedbackStreamError',
       'isWebhookDeliveryError',
       'signFeedback',
@@ -109,9 +111,11 @@ describe('public API', () => {
 
   it("pins 'rxjs-backpressure/node'", () => {
     expect(sorted(node)).toEqual([
+      'DeadLetterRemovalError',
       'FileDeadLetterQueue',
       'coordinatorOptionsFromEnv',
       'createFeedbackReceiver',
+      'isDeadLetterRemovalError',
       'serveFeedbackEvents',
       'toNodeWritable',
     ]);

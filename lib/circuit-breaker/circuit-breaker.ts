@@ -5,9 +5,11 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import { BackpressureError, describeValue } from '../errors/backpressure-error.js';
-import { assertDelay, assertInteger } from '../internal/validate.js';
+import { BackpressureError } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
+import { assertDelayMs, assertInteger } from '../internal/validate.js';
 import type { AbortSignalLike } from '../internal/platform-types.js';
+import { WaitingLine } from '../internal/waiting-line.js';
 
 /**
  * The states of a {@link CircuitBreaker}: `'closed'` lets every write through, `'open'` lets none
@@ -62,12 +64,6 @@ interface PermitRecord {
   spent: boolean;
 }
 
-interface Waiter {
-  resolve(permit: CircuitPermit): void;
-  reject(reason: unknown): void;
-  cleanup(): void;
-}
-
 /**
  * A circuit breaker for a sink: after `failureThreshold` consecutive retryable failures it opens and
  * refuses writes; `halfOpenAfterMs` later it lets exactly one probe through; the probe's success
@@ -102,17 +98,18 @@ export class CircuitBreaker {
   /** The current state on subscribe, then each change, synchronously. Completes on `dispose`. */
   readonly state$: Observable<CircuitState>;
 
-  readonly #scheduler: SchedulerLike;
-  readonly #state$ = new BehaviorSubject<CircuitState>('closed');
-  #state: CircuitState = 'closed';
-  readonly #permits = new WeakMap<CircuitPermit, PermitRecord>();
-  readonly #waiters: Waiter[] = [];
-  #epoch = 0;
-  #failures = 0;
-  #probeHeld = false;
-  #timer: Subscription | null = null;
-  #disposed = false;
-  #disposeReason: unknown = undefined;
+  private readonly scheduler: SchedulerLike;
+  private readonly stateSubject = new BehaviorSubject<CircuitState>('closed');
+  private current: CircuitState = 'closed';
+  private readonly permits = new WeakMap<CircuitPermit, PermitRecord>();
+  /** Callers of `acquire` waiting for a permit; each holds one abort listener until it settles. */
+  private readonly line: WaitingLine<undefined, CircuitPermit>;
+  private epoch = 0;
+  private failures = 0;
+  private probeHeld = false;
+  private timer: Subscription | null = null;
+  private disposed = false;
+  private disposeReason: unknown = undefined;
 
   constructor(options: CircuitBreakerOptions = {}) {
     if (typeof options !== 'object' || options === null) {
@@ -120,14 +117,15 @@ export class CircuitBreaker {
     }
     const { failureThreshold = 5, halfOpenAfterMs = 60_000, scheduler = asyncScheduler } = options;
     this.failureThreshold = assertInteger('circuitBreaker.failureThreshold', failureThreshold, 1);
-    this.halfOpenAfterMs = assertDelay('circuitBreaker.halfOpenAfterMs', halfOpenAfterMs);
+    this.halfOpenAfterMs = assertDelayMs('circuitBreaker.halfOpenAfterMs', halfOpenAfterMs);
     if (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.schedule !== 'function') {
       throw new TypeError(
         `circuitBreaker.scheduler must be an rxjs SchedulerLike, found ${describeValue(scheduler)}`,
       );
     }
-    this.#scheduler = scheduler;
-    this.state$ = this.#state$.asObservable();
+    this.scheduler = scheduler;
+    this.line = new WaitingLine(scheduler);
+    this.state$ = this.stateSubject.asObservable();
   }
 
   /**
@@ -139,7 +137,7 @@ export class CircuitBreaker {
    * ```
    */
   get state(): CircuitState {
-    return this.#state;
+    return this.current;
   }
 
   /**
@@ -151,7 +149,7 @@ export class CircuitBreaker {
    * ```
    */
   get consecutiveFailures(): number {
-    return this.#failures;
+    return this.failures;
   }
 
   /**
@@ -163,7 +161,7 @@ export class CircuitBreaker {
    * ```
    */
   get waiting(): number {
-    return this.#waiters.length;
+    return this.line.length;
   }
 
   /**
@@ -177,12 +175,12 @@ export class CircuitBreaker {
    * ```
    */
   tryAcquire(): CircuitPermit | null {
-    if (this.#disposed) return null;
+    if (this.disposed) return null;
     const state = this.state;
-    if (state === 'closed') return this.#issue(false);
-    if (state === 'half-open' && !this.#probeHeld && this.#waiters.length === 0) {
-      this.#probeHeld = true;
-      return this.#issue(true);
+    if (state === 'closed') return this.issue(false);
+    if (state === 'half-open' && !this.probeHeld && this.line.length === 0) {
+      this.probeHeld = true;
+      return this.issue(true);
     }
     return null;
   }
@@ -203,24 +201,11 @@ export class CircuitBreaker {
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
     if (signal?.aborted) return Promise.reject(signal.reason);
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-    if (this.#disposed) return Promise.reject(this.#disposeReason);
+    if (this.disposed) return Promise.reject(this.disposeReason);
     const permit = this.tryAcquire();
     if (permit !== null) return Promise.resolve(permit);
-    return new Promise<CircuitPermit>((resolve, reject) => {
-      const onAbort = (): void => {
-        const index = this.#waiters.indexOf(waiter);
-        if (index >= 0) this.#waiters.splice(index, 1);
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-        reject(signal?.reason);
-      };
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        cleanup: () => signal?.removeEventListener('abort', onAbort),
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(waiter);
-    });
+    // Rejected with the signal's reason on abort, and with the dispose reason on dispose.
+    return this.line.join(undefined, signal, undefined);
   }
 
   /**
@@ -235,13 +220,13 @@ export class CircuitBreaker {
    * ```
    */
   recordSuccess(permit: CircuitPermit): void {
-    const record = this.#spend(permit);
+    const record = this.spend(permit);
     if (record === null) return;
     if (permit.probe) {
-      this.#probeHeld = false;
-      this.#close();
+      this.probeHeld = false;
+      this.close();
     } else if (this.state === 'closed') {
-      this.#failures = 0;
+      this.failures = 0;
     }
   }
 
@@ -256,14 +241,14 @@ export class CircuitBreaker {
    * ```
    */
   recordFailure(permit: CircuitPermit): void {
-    const record = this.#spend(permit);
+    const record = this.spend(permit);
     if (record === null) return;
     if (permit.probe) {
-      this.#probeHeld = false;
-      this.#open();
+      this.probeHeld = false;
+      this.open();
     } else if (this.state === 'closed') {
-      this.#failures += 1;
-      if (this.#failures >= this.failureThreshold) this.#open();
+      this.failures += 1;
+      if (this.failures >= this.failureThreshold) this.open();
     }
   }
 
@@ -277,10 +262,10 @@ export class CircuitBreaker {
    * ```
    */
   release(permit: CircuitPermit): void {
-    const record = this.#spend(permit);
+    const record = this.spend(permit);
     if (record === null || !permit.probe) return;
-    this.#probeHeld = false;
-    if (this.state === 'half-open') this.#grantProbe();
+    this.probeHeld = false;
+    if (this.state === 'half-open') this.grantProbe();
   }
 
   /**
@@ -297,79 +282,72 @@ export class CircuitBreaker {
       'Circuit breaker disposed: expected it in use, found it disposed.',
     ),
   ): void {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    this.#disposeReason = reason;
-    this.#cancelTimer();
-    const waiters = this.#waiters.splice(0);
-    for (const waiter of waiters) {
-      waiter.cleanup();
-      waiter.reject(reason);
-    }
-    this.#state$.complete();
+    if (this.disposed) return;
+    this.disposed = true;
+    this.disposeReason = reason;
+    this.cancelTimer();
+    this.line.withdrawAll(() => reason);
+    this.stateSubject.complete();
   }
 
-  #issue(probe: boolean): CircuitPermit {
+  private issue(probe: boolean): CircuitPermit {
     const permit: CircuitPermit = Object.freeze({ probe });
-    this.#permits.set(permit, { epoch: this.#epoch, spent: false });
+    this.permits.set(permit, { epoch: this.epoch, spent: false });
     return permit;
   }
 
   /** Marks a permit used; returns null when it is unknown, spent, or from an earlier period. */
-  #spend(permit: CircuitPermit): PermitRecord | null {
-    const record = typeof permit === 'object' && permit !== null ? this.#permits.get(permit) : undefined;
+  private spend(permit: CircuitPermit): PermitRecord | null {
+    const record = typeof permit === 'object' && permit !== null ? this.permits.get(permit) : undefined;
     if (record === undefined || record.spent) return null;
     record.spent = true;
-    if (this.#disposed || record.epoch !== this.#epoch) return null;
+    if (this.disposed || record.epoch !== this.epoch) return null;
     return record;
   }
 
-  #open(): void {
+  private open(): void {
     // A new period: permits issued before now are stale.
-    this.#epoch += 1;
-    this.#failures = 0;
-    this.#cancelTimer();
-    if (this.#disposed) return;
-    this.#state = 'open';
-    this.#timer = this.#scheduler.schedule(() => this.#halfOpen(), this.halfOpenAfterMs);
-    this.#state$.next('open');
+    this.epoch += 1;
+    this.failures = 0;
+    this.cancelTimer();
+    if (this.disposed) return;
+    this.current = 'open';
+    this.timer = this.scheduler.schedule(() => this.halfOpen(), this.halfOpenAfterMs);
+    this.stateSubject.next('open');
   }
 
-  #halfOpen(): void {
-    this.#timer = null;
-    if (this.#disposed || this.state !== 'open') return;
+  private halfOpen(): void {
+    this.timer = null;
+    if (this.disposed || this.state !== 'open') return;
     // Grant the probe before announcing, so that a state$ subscriber calling tryAcquire cannot jump
     // the queue of callers already waiting.
-    this.#state = 'half-open';
-    this.#grantProbe();
-    this.#state$.next('half-open');
+    this.current = 'half-open';
+    this.grantProbe();
+    this.stateSubject.next('half-open');
   }
 
-  #close(): void {
-    this.#epoch += 1;
-    this.#failures = 0;
-    this.#cancelTimer();
-    this.#state = 'closed';
+  private close(): void {
+    this.epoch += 1;
+    this.failures = 0;
+    this.cancelTimer();
+    this.current = 'closed';
     // Permits for the waiters belong to this closed period; issued before announcing it, so that a
     // subscriber re-opening the circuit synchronously makes them stale, as it should.
-    const waiters = this.#waiters.splice(0);
-    for (const waiter of waiters) {
-      waiter.cleanup();
-      waiter.resolve(this.#issue(false));
+    for (let waiter = this.line.admitNext(); waiter !== undefined; waiter = this.line.admitNext()) {
+      waiter.resolve(this.issue(false));
     }
-    this.#state$.next('closed');
+    this.stateSubject.next('closed');
   }
 
-  #grantProbe(): void {
-    const waiter = this.#waiters.shift();
+  private grantProbe(): void {
+    const waiter = this.line.admitNext();
     if (waiter === undefined) return;
-    this.#probeHeld = true;
-    waiter.cleanup();
-    waiter.resolve(this.#issue(true));
+    this.probeHeld = true;
+    waiter.resolve(this.issue(true));
   }
 
-  #cancelTimer(): void {
-    this.#timer?.unsubscribe();
-    this.#timer = null;
+  private cancelTimer(): void {
+    this.timer?.unsubscribe();
+    this.timer = null;
   }
 }

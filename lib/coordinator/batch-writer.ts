@@ -9,6 +9,7 @@ import type { SinkFunction, WriteContext } from './sink.js';
 import type { CoordinatorErrorReport } from './coordinator-error-report.js';
 import type { CoordinatorCounters } from './coordinator-counters.js';
 import type { ConcurrencyLimit } from './concurrency-limit.js';
+import { isPromiseLike } from '../internal/is-promise-like.js';
 
 /**
  * @internal A batch held by a worker, from the moment it is taken until its outcome.
@@ -72,14 +73,6 @@ export class AttemptContext implements WriteContext {
 /** A failed attempt (the error may be any value, `undefined` included). */
 class Failure {
   constructor(readonly error: unknown) {}
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
 }
 
 /**

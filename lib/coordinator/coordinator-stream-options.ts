@@ -1,4 +1,4 @@
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { assertInteger } from '../internal/validate.js';
 import type { StopOptions } from './stop-report.js';
 

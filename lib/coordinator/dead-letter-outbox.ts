@@ -6,14 +6,7 @@ import {
   type DeadLetterReason,
   type DeadLetterRecord,
 } from '../dead-letter/dead-letter-record.js';
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
-}
+import { isPromiseLike } from '../internal/is-promise-like.js';
 
 /**
  * @internal A coordinator's way out to its dead-letter queue: builds each record, hands it to the

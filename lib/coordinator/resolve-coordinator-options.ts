@@ -4,13 +4,13 @@ import { feedbackBus, type FeedbackBus } from '../feedback/feedback-bus.js';
 import { OVERFLOW_STRATEGIES, type OverflowStrategy } from '../queue/bounded-queue.js';
 import {
   MAX_DELAY_MS,
-  assertDelay,
+  assertDelayMs,
   assertInteger,
   assertNonEmptyString,
   assertOneOf,
   assertPositiveNumber,
 } from '../internal/validate.js';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { toRetryPolicy, type RetryPolicyLike } from '../retry/retry-policy.js';
 import { CircuitBreaker } from '../circuit-breaker/circuit-breaker.js';
 import type { DeadLetterQueue } from '../dead-letter/dead-letter-record.js';
@@ -109,7 +109,7 @@ export function resolveCoordinatorOptions<T>(
         ? Math.min(4, maxWorkers)
         : assertWorkerCount(workers, maxWorkers);
   const checkedBatchSize = Math.min(assertInteger('batchSize', batchSize, 1), checkedCapacity);
-  const checkedFlush = assertDelay('flushIntervalMs', flushIntervalMs, 0);
+  const checkedFlush = assertDelayMs('flushIntervalMs', flushIntervalMs);
   const checkedOverflow = assertOneOf('overflow', overflow, OVERFLOW_STRATEGIES);
   const resolvedWatermarks = resolveWatermarks(watermarks);
   assertPositiveNumber('writeTimeoutMs', writeTimeoutMs);
@@ -207,7 +207,7 @@ export function checkSubmitOptions(options: SubmitOptions): void {
     throw new TypeError(`submit options must be an object, found ${describeValue(options)}`);
   }
   const { signal, timeoutMs } = options;
-  if (timeoutMs !== undefined) assertDelay('timeoutMs', timeoutMs, 0);
+  if (timeoutMs !== undefined) assertDelayMs('timeoutMs', timeoutMs);
   if (
     signal !== undefined &&
     (typeof signal !== 'object' || signal === null || typeof signal.addEventListener !== 'function')
@@ -246,7 +246,7 @@ export function resolveStopOptions(options: StopOptions): { drain: boolean; time
   const { drain = true, timeoutMs = 10_000 } = options;
   if (typeof drain !== 'boolean')
     throw new TypeError(`drain must be a boolean, found ${describeValue(drain)}`);
-  assertDelay('timeoutMs', timeoutMs, 0);
+  assertDelayMs('timeoutMs', timeoutMs);
   return { drain, timeoutMs };
 }
 

@@ -1,5 +1,5 @@
 import { RESOLVED, type AdmissionTarget } from '../queue/admission.js';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { CoordinatorClosedError, isCoordinatorClosedError } from '../errors/coordinator-closed-error.js';
 import { isQueueFullError } from '../errors/queue-full-error.js';
 import { isQueueTimeoutError } from '../errors/queue-timeout-error.js';

@@ -16,7 +16,7 @@ import type { DeadLetterQueue, DeadLetterRecord } from './dead-letter-record.js'
  * ```
  */
 export class MemoryDeadLetterQueue<T> implements DeadLetterQueue<T> {
-  #records: DeadLetterRecord<T>[] = [];
+  private readonly stored: DeadLetterRecord<T>[] = [];
 
   /**
    * Stores `record` (synchronously; never fails).
@@ -27,7 +27,7 @@ export class MemoryDeadLetterQueue<T> implements DeadLetterQueue<T> {
    * ```
    */
   put(record: DeadLetterRecord<T>): void {
-    this.#records.push(record);
+    this.stored.push(record);
   }
 
   /**
@@ -39,7 +39,7 @@ export class MemoryDeadLetterQueue<T> implements DeadLetterQueue<T> {
    * ```
    */
   get records(): readonly DeadLetterRecord<T>[] {
-    return this.#records.slice();
+    return this.stored.slice();
   }
 
   /**
@@ -51,7 +51,7 @@ export class MemoryDeadLetterQueue<T> implements DeadLetterQueue<T> {
    * ```
    */
   get size(): number {
-    return this.#records.length;
+    return this.stored.length;
   }
 
   /**
@@ -65,7 +65,7 @@ export class MemoryDeadLetterQueue<T> implements DeadLetterQueue<T> {
    * ```
    */
   replay(max?: number): DeadLetterRecord<T>[] {
-    const count = max === undefined ? this.#records.length : assertInteger('max', max, 0);
-    return this.#records.splice(0, count);
+    const count = max === undefined ? this.stored.length : assertInteger('max', max, 0);
+    return this.stored.splice(0, count);
   }
 }

@@ -1,3 +1,5 @@
+import { hasBrand } from '../internal/has-brand.js';
+
 /**
  * Base class of every error this library throws on purpose. Catch it to tell the library's own
  * refusals (a full queue, a closed coordinator, a malformed event) from failures of your code.
@@ -33,20 +35,5 @@ export class BackpressureError extends Error {
  * ```
  */
 export function isBackpressureError(error: unknown): error is BackpressureError {
-  return (
-    typeof error === 'object' && error !== null && (error as BackpressureError).isBackpressureError === true
-  );
-}
-
-/** Describes a value for an error message: its type and, for primitives, the value itself. */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'string')
-    return `string ${JSON.stringify(value.length > 60 ? value.slice(0, 60) + '…' : value)}`;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return `${typeof value} ${String(value)}`;
-  }
-  if (Array.isArray(value)) return `array of length ${value.length}`;
-  return typeof value;
+  return hasBrand(error, 'isBackpressureError');
 }

@@ -1,4 +1,5 @@
 import { BackpressureError } from './backpressure-error.js';
+import { hasBrand } from '../internal/has-brand.js';
 
 /**
  * Thrown (through `error()`) by a pacing operator whose buffer is full when a new value arrives and
@@ -39,9 +40,5 @@ export class BufferOverflowError extends BackpressureError {
  * ```
  */
 export function isBufferOverflowError(error: unknown): error is BufferOverflowError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as BufferOverflowError).isBufferOverflowError === true
-  );
+  return hasBrand(error, 'isBufferOverflowError');
 }

@@ -1,4 +1,5 @@
 import { BackpressureError } from './backpressure-error.js';
+import { hasBrand } from '../internal/has-brand.js';
 
 /**
  * Thrown (or used as the rejection) when a coordinator refuses work because it is stopping or
@@ -47,9 +48,5 @@ export class CoordinatorClosedError extends BackpressureError {
  * ```
  */
 export function isCoordinatorClosedError(error: unknown): error is CoordinatorClosedError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as CoordinatorClosedError).isCoordinatorClosedError === true
-  );
+  return hasBrand(error, 'isCoordinatorClosedError');
 }

@@ -1,4 +1,5 @@
 import { BackpressureError } from './backpressure-error.js';
+import { hasBrand } from '../internal/has-brand.js';
 
 /**
  * Thrown by `start()` (and so by the first `submit` of an auto-started coordinator, as a
@@ -40,9 +41,5 @@ export class DuplicateCoordinatorIdError extends BackpressureError {
  * ```
  */
 export function isDuplicateCoordinatorIdError(error: unknown): error is DuplicateCoordinatorIdError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as DuplicateCoordinatorIdError).isDuplicateCoordinatorIdError === true
-  );
+  return hasBrand(error, 'isDuplicateCoordinatorIdError');
 }

@@ -1,4 +1,5 @@
 import { BackpressureError } from './backpressure-error.js';
+import { hasBrand } from '../internal/has-brand.js';
 
 /**
  * Thrown by `fromWire` (and by the event constructors) when a feedback event is malformed. `field`
@@ -36,9 +37,5 @@ export class FeedbackFormatError extends BackpressureError {
  * ```
  */
 export function isFeedbackFormatError(error: unknown): error is FeedbackFormatError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as FeedbackFormatError).isFeedbackFormatError === true
-  );
+  return hasBrand(error, 'isFeedbackFormatError');
 }

@@ -1,5 +1,7 @@
 import { BackpressureError } from './backpressure-error.js';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
+import { messageOf } from '../internal/message-of.js';
+import { hasBrand } from '../internal/has-brand.js';
 
 /**
  * Reported on `FeedbackBus.errors$` when a listener throws or its promise rejects. The failure is
@@ -23,7 +25,7 @@ export class FeedbackListenerError extends BackpressureError {
   ) {
     super(
       `A feedback listener ${async ? 'rejected' : 'threw'} while handling a '${event.level}' event of ` +
-        `'${event.coordinatorId}': ${cause instanceof Error ? cause.message : String(cause)}`,
+        `'${event.coordinatorId}': ${messageOf(cause)}`,
       { cause },
     );
   }
@@ -38,9 +40,5 @@ export class FeedbackListenerError extends BackpressureError {
  * ```
  */
 export function isFeedbackListenerError(error: unknown): error is FeedbackListenerError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as FeedbackListenerError).isFeedbackListenerError === true
-  );
+  return hasBrand(error, 'isFeedbackListenerError');
 }

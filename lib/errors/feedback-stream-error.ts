@@ -1,4 +1,5 @@
 import { BackpressureError } from './backpressure-error.js';
+import { hasBrand } from '../internal/has-brand.js';
 
 /**
  * Raised by `fromFeedbackEvents` when the server answers in a way that reconnecting cannot fix: an
@@ -38,9 +39,5 @@ export class FeedbackStreamError extends BackpressureError {
  * ```
  */
 export function isFeedbackStreamError(error: unknown): error is FeedbackStreamError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as FeedbackStreamError).isFeedbackStreamError === true
-  );
+  return hasBrand(error, 'isFeedbackStreamError');
 }

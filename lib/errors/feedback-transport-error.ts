@@ -1,4 +1,5 @@
 import { BackpressureError } from './backpressure-error.js';
+import { hasBrand } from '../internal/has-brand.js';
 
 /**
  * What a feedback transport was doing when it failed: storing and notifying an envelope
@@ -48,11 +49,7 @@ export class FeedbackTransportError extends BackpressureError {
  * ```
  */
 export function isFeedbackTransportError(error: unknown): error is FeedbackTransportError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as FeedbackTransportError).isFeedbackTransportError === true
-  );
+  return hasBrand(error, 'isFeedbackTransportError');
 }
 
 /** @internal Wraps anything a client threw or rejected with, keeping a library error as it is. */

@@ -1,4 +1,5 @@
 import { BackpressureError } from './backpressure-error.js';
+import { hasBrand } from '../internal/has-brand.js';
 
 /**
  * Thrown when an item is offered to a queue that was closed, and to offers that were still waiting
@@ -28,7 +29,5 @@ export class QueueClosedError extends BackpressureError {
  * ```
  */
 export function isQueueClosedError(error: unknown): error is QueueClosedError {
-  return (
-    typeof error === 'object' && error !== null && (error as QueueClosedError).isQueueClosedError === true
-  );
+  return hasBrand(error, 'isQueueClosedError');
 }

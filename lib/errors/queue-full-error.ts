@@ -1,4 +1,5 @@
 import { BackpressureError } from './backpressure-error.js';
+import { hasBrand } from '../internal/has-brand.js';
 
 /**
  * Thrown by a queue (or coordinator) with the `'reject'` overflow strategy when it has no room.
@@ -44,5 +45,5 @@ export class QueueFullError extends BackpressureError {
  * ```
  */
 export function isQueueFullError(error: unknown): error is QueueFullError {
-  return typeof error === 'object' && error !== null && (error as QueueFullError).isQueueFullError === true;
+  return hasBrand(error, 'isQueueFullError');
 }

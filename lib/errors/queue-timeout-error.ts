@@ -1,4 +1,5 @@
 import { BackpressureError } from './backpressure-error.js';
+import { hasBrand } from '../internal/has-brand.js';
 
 /**
  * Thrown when an offer waiting for room under the `'block'` strategy exceeds its `timeoutMs`.
@@ -34,7 +35,5 @@ export class QueueTimeoutError extends BackpressureError {
  * ```
  */
 export function isQueueTimeoutError(error: unknown): error is QueueTimeoutError {
-  return (
-    typeof error === 'object' && error !== null && (error as QueueTimeoutError).isQueueTimeoutError === true
-  );
+  return hasBrand(error, 'isQueueTimeoutError');
 }

@@ -1,4 +1,6 @@
 import { BackpressureError } from './backpressure-error.js';
+import { messageOf } from '../internal/message-of.js';
+import { hasBrand } from '../internal/has-brand.js';
 
 /**
  * How a webhook delivery failed: an HTTP status that is not 2xx (`'status'`), a redirect (never
@@ -58,9 +60,9 @@ function describeFailure(kind: WebhookFailureKind, status: number | null, cause:
     case 'aborted':
       return 'the request aborted by stop()';
     case 'signing':
-      return `no request sent: signing it failed (${cause instanceof Error ? cause.message : String(cause)})`;
+      return `no request sent: signing it failed (${messageOf(cause)})`;
     default:
-      return `a network error (${cause instanceof Error ? cause.message : String(cause)})`;
+      return `a network error (${messageOf(cause)})`;
   }
 }
 
@@ -73,9 +75,5 @@ function describeFailure(kind: WebhookFailureKind, status: number | null, cause:
  * ```
  */
 export function isWebhookDeliveryError(error: unknown): error is WebhookDeliveryError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as WebhookDeliveryError).isWebhookDeliveryError === true
-  );
+  return hasBrand(error, 'isWebhookDeliveryError');
 }

@@ -1,4 +1,5 @@
 import { BackpressureError } from './backpressure-error.js';
+import { hasBrand } from '../internal/has-brand.js';
 
 /**
  * A sink's write took longer than the coordinator's `writeTimeoutMs`: its signal was aborted and the
@@ -35,7 +36,5 @@ export class WriteTimeoutError extends BackpressureError {
  * ```
  */
 export function isWriteTimeoutError(error: unknown): error is WriteTimeoutError {
-  return (
-    typeof error === 'object' && error !== null && (error as WriteTimeoutError).isWriteTimeoutError === true
-  );
+  return hasBrand(error, 'isWriteTimeoutError');
 }

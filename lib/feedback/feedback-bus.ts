@@ -3,8 +3,9 @@ import { FeedbackListenerError } from '../errors/feedback-listener-error.js';
 import { FeedbackFormatError, isFeedbackFormatError } from '../errors/feedback-format-error.js';
 import { CAMEL_NAMES, validateFeedbackEvent } from './feedback-event.js';
 import { assertFunction } from '../internal/validate.js';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import type { FeedbackEvent } from './feedback-event.js';
+import { isPromiseLike } from '../internal/is-promise-like.js';
 
 /**
  * A function called with every published event. It may return a promise; the bus never awaits it,
@@ -98,7 +99,7 @@ export class FeedbackBus {
         this.report(event, error, false);
         continue;
       }
-      if (result !== undefined && result !== null && typeof result.then === 'function') {
+      if (isPromiseLike(result)) {
         this.watch(result, event);
       }
     }

@@ -1,6 +1,6 @@
 import { isBackpressureLevel, type BackpressureLevel } from '../levels/backpressure-level.js';
 import { FeedbackFormatError } from '../errors/feedback-format-error.js';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 
 /**
  * Why a level changed. The named reasons are the ones this library emits; any other string is

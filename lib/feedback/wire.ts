@@ -1,5 +1,5 @@
 import { FeedbackFormatError } from '../errors/feedback-format-error.js';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import type { BackpressureLevel } from '../levels/backpressure-level.js';
 import { assertNumber } from '../internal/validate.js';
 import { validateFeedbackEvent, type FeedbackEvent } from './feedback-event.js';

@@ -1,4 +1,4 @@
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import type { FeedbackTransport } from './feedback-transport.js';
 
 /** @internal Throws a TypeError unless `value` has the methods of a {@link FeedbackTransport}. */

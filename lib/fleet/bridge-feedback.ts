@@ -1,7 +1,7 @@
 import { Observable, Subscription } from 'rxjs';
 import type { FeedbackBus } from '../feedback/feedback-bus.js';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { assertNonEmptyString } from '../internal/validate.js';
 import type { FeedbackTransport } from './feedback-transport.js';
 import { foldTransport, type FromTransportOptions } from './from-transport.js';

@@ -1,4 +1,4 @@
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { FeedbackFormatError } from '../errors/feedback-format-error.js';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import { fromWire, toWire, type FeedbackWire } from '../feedback/wire.js';

@@ -88,7 +88,7 @@ export function foldTransport(
 ): Observable<FeedbackEvent> {
   assertTransport(transport);
   const { staleAfterMs = 15_000, scheduler = asyncScheduler, onError = warnTransportError } = options;
-  assertDelayMs('staleAfterMs', staleAfterMs, false);
+  assertDelayMs('staleAfterMs', staleAfterMs, { positive: true });
   assertFunction('onError', onError);
 
   return new Observable<FeedbackEvent>((subscriber) => {

@@ -73,7 +73,7 @@ export function publishFeedback(
     scheduler = asyncScheduler,
     onError = warnTransportError,
   } = options;
-  assertDelayMs('heartbeatMs', heartbeatMs, false);
+  assertDelayMs('heartbeatMs', heartbeatMs, { positive: true });
   assertNonEmptyString('origin', origin);
   assertFunction('onError', onError);
 

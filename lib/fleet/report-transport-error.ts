@@ -1,4 +1,4 @@
-import { reportUnhandledError } from '../webhook/internal/report-unhandled-error.js';
+import { reportUnhandledError } from '../internal/report-unhandled-error.js';
 import type { FeedbackTransportError } from '../errors/feedback-transport-error.js';
 
 /**

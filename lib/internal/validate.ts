@@ -1,4 +1,4 @@
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from './describe-value.js';
 
 // Option checks shared by every constructor and operator, so that each bad input gets the same kind
 // of error: a RangeError (wrong number) or TypeError (wrong type) naming the option, what was
@@ -66,24 +66,30 @@ export function assertPositiveNumber(name: string, value: unknown): number {
  */
 export const MAX_DELAY_MS = 2_147_483_647;
 
-/** Throws unless `value` is a finite number of ms within `[min, MAX_DELAY_MS]`. */
-export function assertDelay(name: string, value: unknown, min = 0): number {
-  return assertNumber(name, value, min, MAX_DELAY_MS);
-}
-
 /**
- * Checks a delay option in ms: a number within `[0, MAX_DELAY_MS]` (or `(0, ...]` unless
- * `allowZero`). `alternative` names another accepted value for the messages, e.g. ` or 'pause'`.
+ * The one check of every delay option: a finite number of ms within `[0, MAX_DELAY_MS]`, or
+ * `(0, MAX_DELAY_MS]` when `positive`. `alternative` names another accepted value for the messages,
+ * e.g. ` or 'pause'`. Throws a TypeError (not a number) or RangeError (out of range) naming `name`,
+ * the range expected and the value found.
  */
-export function assertDelayMs(name: string, value: unknown, allowZero: boolean, alternative = ''): number {
+export function assertDelayMs(
+  name: string,
+  value: unknown,
+  { positive = false, alternative = '' }: { readonly positive?: boolean; readonly alternative?: string } = {},
+): number {
   if (typeof value !== 'number') {
-    throw new TypeError(`${name} must be a number of ms${alternative}, found ${describeValue(value)}`);
+    throw new TypeError(`${name} must be a number${alternative}, found ${describeValue(value)}`);
   }
-  if (!Number.isFinite(value) || value < 0 || (value === 0 && !allowZero) || value > MAX_DELAY_MS) {
-    const range = `${allowZero ? '[0' : '(0'}, ${MAX_DELAY_MS}]`;
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && positive) || value > MAX_DELAY_MS) {
+    const range = `${positive ? '(0' : '[0'}, ${MAX_DELAY_MS}]`;
     throw new RangeError(
-      `${name} must be a number of ms within ${range}${alternative}, found ${String(value)}`,
+      `${name} must be a finite number within ${range}${alternative}, found ${String(value)}`,
     );
   }
   return value;
+}
+
+/** `ms` cut to `[0, MAX_DELAY_MS]`: for computed delays (a doubled backoff, a wait until a deadline). */
+export function clampDelayMs(ms: number): number {
+  return Math.min(Math.max(0, ms), MAX_DELAY_MS);
 }

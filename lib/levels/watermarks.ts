@@ -90,7 +90,7 @@ export function resolveWatermarks(watermarks: Watermarks = {}): ResolvedWatermar
     resolved[field] = value;
   }
   if (watermarks.minDwellMs !== undefined) {
-    resolved.minDwellMs = assertDelayMs('watermarks.minDwellMs', watermarks.minDwellMs, true);
+    resolved.minDwellMs = assertDelayMs('watermarks.minDwellMs', watermarks.minDwellMs);
   }
   const { soft, hard, softExit, hardExit } = resolved;
   const fail = (field: string, rule: string, value: number): never => {

@@ -1,4 +1,4 @@
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 
 /**
  * Every metric both adapters export, once: name (without the prefix), kind, help text and labels.

@@ -1,4 +1,4 @@
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import type { FeedbackBus } from '../feedback/feedback-bus.js';
 import type { CoordinatorHealth } from '../coordinator/coordinator-health.js';
 import {

@@ -1,5 +1,5 @@
 import type { CircuitBreakerOptions } from '../circuit-breaker/circuit-breaker.js';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { MAX_DELAY_MS } from '../internal/validate.js';
 import { resolveWatermarks, type Watermarks } from '../levels/watermarks.js';
 import { OVERFLOW_STRATEGIES, type OverflowStrategy } from '../queue/bounded-queue.js';

@@ -2,10 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Subject, type Observable } from 'rxjs';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import { fromWire } from '../feedback/wire.js';
-import { describeValue } from '../errors/backpressure-error.js';
-import { assertInteger, assertNonEmptyString, assertNumber } from '../internal/validate.js';
-import { assertTimerMs } from '../webhook/internal/timer-bounds.js';
+import { describeValue } from '../internal/describe-value.js';
+import { assertDelayMs, assertInteger, assertNonEmptyString, assertNumber } from '../internal/validate.js';
 import { FEEDBACK_SIGNATURE_HEADER, verifyFeedbackSignature } from '../webhook/feedback-signature.js';
+import { messageOf } from '../internal/message-of.js';
 
 /**
  * Options of {@link createFeedbackReceiver}.
@@ -129,7 +129,7 @@ export function createFeedbackReceiver(options: FeedbackReceiverOptions = {}): F
   const secret = resolveSecret(options);
   assertInteger('maxBodyBytes', maxBodyBytes, 1);
   assertNumber('toleranceSec', toleranceSec, 0);
-  assertTimerMs('bodyTimeoutMs', bodyTimeoutMs);
+  assertDelayMs('bodyTimeoutMs', bodyTimeoutMs);
   const feedback = new Subject<FeedbackEvent>();
   const rejected = new Subject<FeedbackRejection>();
 
@@ -365,8 +365,4 @@ function send(
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, headers);
   res.end(body);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import type { DeadLetterQueue, DeadLetterRecord } from '../dead-letter/dead-letter-record.js';
+import { DeadLetterRemovalError } from '../errors/dead-letter-removal-error.js';
 import { assertInteger, assertNonEmptyString } from '../internal/validate.js';
+import { DEFAULT_CHUNK_BYTES, LineWriter, readLines, readUnterminatedTail } from './file-lines.js';
 
 /**
  * Options of a {@link FileDeadLetterQueue}.
@@ -21,6 +23,8 @@ export interface FileDeadLetterQueueOptions {
    * record survives a power loss. Slower: one disk flush per dead-lettered batch. @default false
    */
   readonly fsync?: boolean;
+  /** @internal Bytes read or written at a time (a small value exercises the chunked paths). @default 65536 */
+  readonly chunkBytes?: number;
 }
 
 /**
@@ -54,14 +58,6 @@ export interface ResubmitResult {
   readonly failed: number;
 }
 
-interface Loaded<T> {
-  readonly records: DeadLetterRecord<T>[];
-  /** The text of each record's line, to rewrite the rest byte for byte. */
-  readonly lines: string[];
-  /** A last line cut short by a crash mid-append, if any. */
-  readonly torn: string | null;
-}
-
 /**
  * A durable dead-letter queue: one JSON record a line (NDJSON) in a file, for
  * `rxjs-backpressure/node`. Lossless and unbounded: the file grows with every dead-lettered batch
@@ -74,8 +70,11 @@ interface Loaded<T> {
  *   `<path>.torn`, so it is neither glued to the next record nor silently erased. Any other malformed
  *   line makes them reject with a `SyntaxError` naming the file and line number.
  * - `replay` and `resubmit` rewrite the remaining records atomically (a temporary file renamed over
- *   the original); `resubmit` removes a record only once the target has accepted it. They and `read`
- *   load the whole file into memory: replay regularly rather than letting it grow.
+ *   the original); `resubmit` removes a record only once the target has accepted it. A temporary
+ *   file left by a crash mid-rewrite is removed by the first operation of a new instance.
+ * - The file is read line by line, 64 KiB at a time, so its size is bounded by the disk only:
+ *   `replay(max)` and `resubmit` hold the records they hand out (`resubmit` 100 at a time), never
+ *   the rest of the file; `read` returns every record, so it needs memory for all of them.
  *
  * Items must be JSON-serialisable: `JSON.stringify` turns `undefined` in arrays into `null`, drops
  * functions and symbols, converts `Date`s to strings, and throws on `BigInt` and cycles (then `put`
@@ -99,21 +98,25 @@ export class FileDeadLetterQueue<T> implements DeadLetterQueue<T> {
   /** Whether appends and rewrites are flushed to the disk. */
   readonly fsync: boolean;
 
-  #chain: Promise<unknown> = Promise.resolve();
-  #resubmitting: Promise<unknown> = Promise.resolve();
-  #tornLinesSkipped = 0;
+  private readonly chunkBytes: number;
+  private chain: Promise<unknown> = Promise.resolve();
+  private resubmitting: Promise<unknown> = Promise.resolve();
+  private tornCount = 0;
   /** Whether the file is known to end on a whole line; a failed append may leave half a line. */
-  #tailChecked = false;
+  private tailChecked = false;
+  /** Whether the temporary files a crash left behind have been removed. */
+  private opened = false;
 
   constructor(options: FileDeadLetterQueueOptions) {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError(`FileDeadLetterQueue options must be an object, found ${describeValue(options)}`);
     }
-    const { path: file, fsync = false } = options;
+    const { path: file, fsync = false, chunkBytes = DEFAULT_CHUNK_BYTES } = options;
     this.path = assertNonEmptyString('path', file);
     if (typeof fsync !== 'boolean')
       throw new TypeError(`fsync must be a boolean, found ${describeValue(fsync)}`);
     this.fsync = fsync;
+    this.chunkBytes = assertInteger('chunkBytes', chunkBytes, 1);
   }
 
   /**
@@ -126,7 +129,7 @@ export class FileDeadLetterQueue<T> implements DeadLetterQueue<T> {
    * ```
    */
   get tornLinesSkipped(): number {
-    return this.#tornLinesSkipped;
+    return this.tornCount;
   }
 
   /**
@@ -151,11 +154,11 @@ export class FileDeadLetterQueue<T> implements DeadLetterQueue<T> {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new TypeError(String(error)));
     }
-    return this.#serialised(async () => {
-      if (!this.#tailChecked) await this.#setAsideTornTail();
-      this.#tailChecked = false;
-      await this.#append(line);
-      this.#tailChecked = true;
+    return this.serialised(async () => {
+      if (!this.tailChecked) await this.setAsideTornTail();
+      this.tailChecked = false;
+      await this.append(line);
+      this.tailChecked = true;
     });
   }
 
@@ -170,7 +173,11 @@ export class FileDeadLetterQueue<T> implements DeadLetterQueue<T> {
    * ```
    */
   read(): Promise<DeadLetterRecord<T>[]> {
-    return this.#serialised(async () => (await this.#load()).records);
+    return this.serialised(async () => {
+      const records: DeadLetterRecord<T>[] = [];
+      this.countTorn(await this.scan((record) => void records.push(record)));
+      return records;
+    });
   }
 
   /**
@@ -186,14 +193,28 @@ export class FileDeadLetterQueue<T> implements DeadLetterQueue<T> {
    */
   replay(max?: number): Promise<DeadLetterRecord<T>[]> {
     if (max !== undefined) assertInteger('max', max, 0);
-    return this.#serialised(async () => {
-      const loaded = await this.#load();
-      const count = max === undefined ? loaded.records.length : Math.min(max, loaded.records.length);
-      if (count === 0 && loaded.torn === null) return [];
-      if (loaded.torn !== null) await this.#appendTorn(loaded.torn);
-      await this.#rewrite(loaded.lines.slice(count));
-      this.#tailChecked = true;
-      return loaded.records.slice(0, count);
+    return this.serialised(async () => {
+      const taken: DeadLetterRecord<T>[] = [];
+      const rest = this.rewriter();
+      try {
+        // The records kept are copied to the new file as they are read, never held all at once.
+        const torn = await this.scan(async (record, line) => {
+          if (max === undefined || taken.length < max) taken.push(record);
+          else await rest.write(line);
+        });
+        this.countTorn(torn);
+        if (taken.length === 0 && torn === null) {
+          await rest.discard();
+          return [];
+        }
+        if (torn !== null) await this.appendTorn(torn);
+        await this.commit(rest);
+      } catch (error) {
+        await rest.discard();
+        throw error;
+      }
+      this.tailChecked = true;
+      return taken;
     });
   }
 
@@ -213,8 +234,9 @@ export class FileDeadLetterQueue<T> implements DeadLetterQueue<T> {
    *
    * @throws TypeError (as a rejection) unless `target` has a `submitMany` function; RangeError
    *   unless `max` is an integer `>= 0`; SyntaxError naming the line of a malformed record (nothing
-   *   is submitted); an `Error` whose message counts the accepted records left in the file, with the
-   *   I/O error as `cause`, when a removal fails (submission stops there; nothing is lost).
+   *   is submitted); a {@link DeadLetterRemovalError} counting the accepted records left in the
+   *   file, with the I/O error as `cause`, when a removal fails (submission stops there; nothing is
+   *   lost).
    * @example
    * ```ts
    * const { records, items, failed } = await deadLetter.resubmit(coordinator, { max: 1_000 });
@@ -229,54 +251,61 @@ export class FileDeadLetterQueue<T> implements DeadLetterQueue<T> {
     }
     const { max } = options;
     if (max !== undefined) assertInteger('max', max, 0);
-    // One resubmission at a time: two would submit the same snapshot twice.
-    const run = this.#resubmitting.then(() => this.#resubmit(target, max));
-    this.#resubmitting = run.catch(() => undefined);
+    // One resubmission at a time: two would submit the same records twice.
+    const run = this.resubmitting.then(() => this.resubmitRecords(target, max));
+    this.resubmitting = run.catch(() => undefined);
     return run;
   }
 
-  async #resubmit(target: ResubmitTarget<T>, max: number | undefined): Promise<ResubmitResult> {
-    const snapshot = await this.#serialised(async () => {
-      const loaded = await this.#load();
-      const count = max === undefined ? loaded.records.length : Math.min(max, loaded.records.length);
-      return { records: loaded.records.slice(0, count), lines: loaded.lines.slice(0, count) };
+  private async resubmitRecords(target: ResubmitTarget<T>, max: number | undefined): Promise<ResubmitResult> {
+    // The whole file is checked before anything is submitted, but only counted: the records are
+    // then read a window at a time from its head, where the ones not yet submitted stay (accepted
+    // ones are removed and rejected ones moved behind everything after each window).
+    let remaining = await this.serialised(async () => {
+      let count = 0;
+      this.countTorn(await this.scan(() => void (count += 1)));
+      return max === undefined ? count : Math.min(max, count);
     });
     let records = 0;
     let items = 0;
     let failed = 0;
-    let accepted: string[] = [];
-    let rejected: string[] = [];
-    const remove = async (): Promise<void> => {
-      if (accepted.length === 0 && rejected.length === 0) return;
-      const [acceptedLines, rejectedLines] = [accepted, rejected];
-      accepted = [];
-      rejected = [];
+    while (remaining > 0) {
+      const window = await this.serialised(() => this.head(Math.min(remaining, RESUBMIT_REMOVAL_EVERY)));
+      // Fewer than expected only when a replay took records meanwhile.
+      if (window.length === 0) break;
+      remaining -= window.length;
+      const accepted: string[] = [];
+      const rejected: string[] = [];
+      // Submitted outside the serialisation chain: a blocked submitMany may need a worker to put a
+      // new dead letter into this very file to make room.
+      for (const { record, line } of window) {
+        try {
+          await target.submitMany(record.items);
+          records += 1;
+          items += record.items.length;
+          accepted.push(line);
+        } catch {
+          failed += 1;
+          rejected.push(line);
+        }
+      }
       try {
-        await this.#serialised(() => this.#removeLines(acceptedLines, rejectedLines));
+        await this.serialised(() => this.removeLines(accepted, rejected));
       } catch (error) {
-        throw new Error(
-          `${this.path}: ${acceptedLines.length} record(s) accepted by the resubmit target could not be removed from the file; they stay in it and will be submitted again (${records} accepted in all, ${failed} failed)`,
-          { cause: error },
-        );
+        throw new DeadLetterRemovalError(this.path, accepted.length, records, failed, error);
       }
-    };
-    // Submitted outside the serialisation chain: a blocked submitMany may need a worker to put a new
-    // dead letter into this very file to make room.
-    for (const [index, record] of snapshot.records.entries()) {
-      const line = snapshot.lines[index] ?? '';
-      try {
-        await target.submitMany(record.items);
-        records += 1;
-        items += record.items.length;
-        accepted.push(line);
-      } catch {
-        failed += 1;
-        rejected.push(line);
-      }
-      if (accepted.length + rejected.length >= RESUBMIT_REMOVAL_EVERY) await remove();
     }
-    await remove();
     return { records, items, failed };
+  }
+
+  /** The first `count` records with their lines, reading no further than needed. */
+  private async head(count: number): Promise<{ record: DeadLetterRecord<T>; line: string }[]> {
+    const window: { record: DeadLetterRecord<T>; line: string }[] = [];
+    await this.scan((record, line) => {
+      window.push({ record, line });
+      return window.length < count;
+    });
+    return window;
   }
 
   /**
@@ -284,77 +313,72 @@ export class FileDeadLetterQueue<T> implements DeadLetterQueue<T> {
    * `rejected` moved to the end. Lines no longer in the file (taken by a `replay`) are not restored;
    * lines appended since the snapshot are kept.
    */
-  async #removeLines(accepted: readonly string[], rejected: readonly string[]): Promise<void> {
-    const loaded = await this.#load();
+  private async removeLines(accepted: readonly string[], rejected: readonly string[]): Promise<void> {
     const pending = new Map<string, number>();
     for (const line of [...accepted, ...rejected]) pending.set(line, (pending.get(line) ?? 0) + 1);
     const movable = new Map<string, number>();
     for (const line of rejected) movable.set(line, (movable.get(line) ?? 0) + 1);
-    const kept: string[] = [];
     const moved: string[] = [];
-    for (const line of loaded.lines) {
-      const count = pending.get(line) ?? 0;
-      if (count === 0) {
-        kept.push(line);
-        continue;
-      }
-      pending.set(line, count - 1);
-      const toMove = movable.get(line) ?? 0;
-      if (toMove > 0) {
-        movable.set(line, toMove - 1);
-        moved.push(line);
-      }
+    const kept = this.rewriter();
+    try {
+      const torn = await this.scan(async (_record, line) => {
+        const count = pending.get(line) ?? 0;
+        if (count === 0) return void (await kept.write(line));
+        pending.set(line, count - 1);
+        const toMove = movable.get(line) ?? 0;
+        if (toMove > 0) {
+          movable.set(line, toMove - 1);
+          moved.push(line);
+        }
+      });
+      for (const line of moved) await kept.write(line);
+      if (torn !== null) await this.appendTorn(torn);
+      await this.commit(kept);
+    } catch (error) {
+      await kept.discard();
+      throw error;
     }
-    if (loaded.torn !== null) await this.#appendTorn(loaded.torn);
-    await this.#rewrite([...kept, ...moved]);
-    this.#tailChecked = true;
+    this.tailChecked = true;
   }
 
-  #serialised<R>(operation: () => Promise<R>): Promise<R> {
-    const result = this.#chain.then(operation);
+  private serialised<R>(operation: () => Promise<R>): Promise<R> {
+    const first = !this.opened;
+    this.opened = true;
+    const result = this.chain.then(async () => {
+      if (first) await this.removeOrphanTemporaries();
+      return operation();
+    });
     // The chain outlives failures: one bad record must not block the ones after it.
-    this.#chain = result.catch(() => undefined);
+    this.chain = result.catch(() => undefined);
     return result;
   }
 
-  async #readText(): Promise<string> {
-    try {
-      return await fs.readFile(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
-      throw error;
-    }
+  private countTorn(torn: string | null): void {
+    this.tornCount = torn === null ? 0 : 1;
   }
 
-  async #load(): Promise<Loaded<T>> {
-    const text = await this.#readText();
-    const parts = text.split('\n');
-    // With a final newline the last part is ''; without one it is a line the writer never finished.
-    const last = parts.pop() ?? '';
-    const records: DeadLetterRecord<T>[] = [];
-    const lines: string[] = [];
-    parts.forEach((line, index) => {
-      if (line.trim() === '') return;
-      records.push(this.#parse(line, index + 1));
-      lines.push(line);
-    });
-    let torn: string | null = null;
-    this.#tornLinesSkipped = 0;
-    if (last.trim() !== '') {
-      const record = tryParse<T>(last);
-      if (record === undefined) {
-        torn = last;
-        this.#tornLinesSkipped += 1;
-      } else {
-        // Complete but for its newline: keep it.
-        records.push(record);
-        lines.push(last);
+  /**
+   * Reads the file line by line, handing each record to `visit` (which returns `false` to stop
+   * early), and returns a torn last line, if any. A last line that is complete but for its newline
+   * is a record. Blank lines are skipped; any other malformed line throws a SyntaxError.
+   */
+  private async scan(
+    visit: (record: DeadLetterRecord<T>, line: string) => boolean | void | Promise<boolean | void>,
+  ): Promise<string | null> {
+    for await (const { text, number, terminated } of readLines(this.path, this.chunkBytes)) {
+      if (text.trim() === '') continue;
+      if (!terminated) {
+        const record = tryParse<T>(text);
+        if (record === undefined) return text;
+        await visit(record, text);
+        return null;
       }
+      if ((await visit(this.parse(text, number), text)) === false) return null;
     }
-    return { records, lines, torn };
+    return null;
   }
 
-  #parse(line: string, lineNumber: number): DeadLetterRecord<T> {
+  private parse(line: string, lineNumber: number): DeadLetterRecord<T> {
     let value: unknown;
     try {
       value = JSON.parse(line);
@@ -373,43 +397,22 @@ export class FileDeadLetterQueue<T> implements DeadLetterQueue<T> {
   }
 
   /** Moves a torn tail left by a crash out of the way, so the next append starts on a fresh line. */
-  async #setAsideTornTail(): Promise<void> {
-    let handle: fs.FileHandle;
-    try {
-      handle = await fs.open(this.path, 'r');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    let size: number;
-    let lastByte: number;
-    try {
-      size = (await handle.stat()).size;
-      if (size === 0) return;
-      const buffer = Buffer.alloc(1);
-      await handle.read(buffer, 0, 1, size - 1);
-      lastByte = buffer[0] ?? 0x0a;
-    } finally {
-      await handle.close();
-    }
-    if (lastByte === 0x0a) return;
-    // Rare (only after a crash): read the whole file to find the tail.
-    const text = await fs.readFile(this.path, 'utf8');
-    const cut = text.lastIndexOf('\n') + 1;
-    const tail = text.slice(cut);
-    if (tryParse<T>(tail) !== undefined) {
-      await this.#append('\n');
+  private async setAsideTornTail(): Promise<void> {
+    const tail = await readUnterminatedTail(this.path, this.chunkBytes);
+    if (tail === undefined) return;
+    if (tryParse<T>(tail.text) !== undefined) {
+      await this.append('\n');
       return;
     }
-    await this.#appendTorn(tail);
-    await fs.truncate(this.path, Buffer.byteLength(text.slice(0, cut), 'utf8'));
+    await this.appendTorn(tail.text);
+    await fs.truncate(this.path, tail.offset);
   }
 
-  async #appendTorn(tail: string): Promise<void> {
+  private async appendTorn(tail: string): Promise<void> {
     await fs.appendFile(`${this.path}.torn`, `${tail}\n`, 'utf8');
   }
 
-  async #append(text: string): Promise<void> {
+  private async append(text: string): Promise<void> {
     const handle = await fs.open(this.path, 'a');
     try {
       await handle.writeFile(text, 'utf8');
@@ -419,33 +422,47 @@ export class FileDeadLetterQueue<T> implements DeadLetterQueue<T> {
     }
   }
 
-  async #rewrite(lines: readonly string[]): Promise<void> {
-    const temp = path.join(
-      path.dirname(this.path),
-      `.${path.basename(this.path)}.${randomBytes(6).toString('hex')}.tmp`,
-    );
-    const handle = await fs.open(temp, 'w');
-    try {
-      await handle.writeFile(lines.map((line) => `${line}\n`).join(''), 'utf8');
-      if (this.fsync) await handle.sync();
-    } catch (error) {
-      await handle.close();
-      await fs.rm(temp, { force: true });
-      throw error;
-    }
-    await handle.close();
-    try {
-      await fs.rename(temp, this.path);
-    } catch (error) {
-      await fs.rm(temp, { force: true });
-      throw error;
-    }
+  /** A writer of the file's next version: a temporary file that {@link commit} renames over it. */
+  private rewriter(): LineWriter {
+    const name = `.${path.basename(this.path)}.${randomBytes(TEMPORARY_ID_BYTES).toString('hex')}.tmp`;
+    return new LineWriter(path.join(path.dirname(this.path), name), this.chunkBytes);
+  }
+
+  private async commit(next: LineWriter): Promise<void> {
+    await next.close(this.fsync);
+    await fs.rename(next.file, this.path);
     if (this.fsync) await syncDirectory(path.dirname(this.path));
+  }
+
+  /**
+   * Removes the temporary files of rewrites that a crash interrupted (the original file is whole:
+   * only a rename replaces it). Only names of the exact form this class writes for this file are
+   * touched.
+   */
+  private async removeOrphanTemporaries(): Promise<void> {
+    const directory = path.dirname(this.path);
+    let names: string[];
+    try {
+      names = await fs.readdir(directory);
+    } catch {
+      // A missing or unreadable directory has nothing of ours; the operation reports its own error.
+      return;
+    }
+    const prefix = `.${path.basename(this.path)}.`;
+    const id = new RegExp(`^[0-9a-f]{${TEMPORARY_ID_BYTES * 2}}\\.tmp$`);
+    for (const name of names) {
+      if (name.startsWith(prefix) && id.test(name.slice(prefix.length))) {
+        await fs.rm(path.join(directory, name), { force: true });
+      }
+    }
   }
 }
 
 /** Accepted or failed records after which `resubmit` removes them from the file. */
 const RESUBMIT_REMOVAL_EVERY = 100;
+
+/** Random bytes in a temporary file's name (as hex), so that rewrites never collide. */
+const TEMPORARY_ID_BYTES = 6;
 
 function tryParse<T>(line: string): DeadLetterRecord<T> | undefined {
   try {

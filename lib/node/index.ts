@@ -8,6 +8,7 @@ export {
   type ResubmitResult,
   type ResubmitTarget,
 } from './file-dead-letter-queue.js';
+export { DeadLetterRemovalError, isDeadLetterRemovalError } from '../errors/dead-letter-removal-error.js';
 export {
   coordinatorOptionsFromEnv,
   type CoordinatorEnvOptions,

@@ -3,8 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Observable, Subscription } from 'rxjs';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import { toWire } from '../feedback/wire.js';
-import { assertInteger } from '../internal/validate.js';
-import { assertTimerMs } from '../webhook/internal/timer-bounds.js';
+import { assertDelayMs, assertInteger } from '../internal/validate.js';
 
 /**
  * Options of {@link serveFeedbackEvents}.
@@ -116,9 +115,9 @@ export function serveFeedbackEvents(
     stallTimeoutMs = 30_000,
     retryMs = 1_000,
   } = options;
-  assertTimerMs('heartbeatMs', heartbeatMs);
+  assertDelayMs('heartbeatMs', heartbeatMs);
   assertInteger('maxBufferedBytes', maxBufferedBytes, 1);
-  assertTimerMs('stallTimeoutMs', stallTimeoutMs, true);
+  assertDelayMs('stallTimeoutMs', stallTimeoutMs, { positive: true });
   assertInteger('retryMs', retryMs, 0);
 
   // Ids are "<stream>-<seq>": the stream part tells a reconnecting client's id from another

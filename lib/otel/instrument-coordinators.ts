@@ -5,7 +5,7 @@ import {
   type Meter,
   type Observable,
 } from '@opentelemetry/api';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { feedbackBus, type FeedbackBus } from '../feedback/feedback-bus.js';
 import { PACKAGE_VERSION } from '../internal/package-version.js';
 import {

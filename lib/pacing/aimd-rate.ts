@@ -84,7 +84,7 @@ export function aimdRate(
   assertNumber('max', max, min);
   assertNumber('initial', initial, min, max);
   assertPositiveNumber('increase', increase);
-  assertDelayMs('intervalMs', intervalMs, false);
+  assertDelayMs('intervalMs', intervalMs, { positive: true });
   assertPositiveNumber('decreaseFactor', decreaseFactor);
   if (decreaseFactor >= 1) {
     throw new RangeError(`decreaseFactor must be within (0, 1), found ${String(decreaseFactor)}`);

@@ -1,5 +1,5 @@
 import { isObservable, type Observable, type Subscriber } from 'rxjs';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { isBackpressureLevel, maxLevel, type BackpressureLevel } from '../levels/backpressure-level.js';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import { assertDelayMs } from '../internal/validate.js';
@@ -51,7 +51,9 @@ export function assertObservable(name: string, value: unknown): asserts value is
  * can wait (2 147 483 647), or `'pause'`.
  */
 export function assertMsOrPause(name: string, value: unknown, allowZero: boolean): number | 'pause' {
-  return value === 'pause' ? value : assertDelayMs(name, value, allowZero, " or 'pause'");
+  return value === 'pause'
+    ? value
+    : assertDelayMs(name, value, { positive: !allowZero, alternative: " or 'pause'" });
 }
 
 /**

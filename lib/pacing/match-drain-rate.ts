@@ -1,6 +1,6 @@
 import { Observable, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import type { BackpressureLevel } from '../levels/backpressure-level.js';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { assertDelayMs, assertNumber, assertPositiveNumber } from '../internal/validate.js';
 import { resolveWatermarks, type Watermarks } from '../levels/watermarks.js';
 import { assertObservable, checkLevel, followControl } from './level-input.js';
@@ -164,8 +164,8 @@ export function matchDrainRate(
   assertNumber('initial', initial, min, max);
   assertNumber('headroom', headroom, 0);
   assertOpenUnit('target', target);
-  assertDelayMs('settleMs', settleMs, false);
-  assertDelayMs('probeEveryMs', probeEveryMs, false);
+  assertDelayMs('settleMs', settleMs, { positive: true });
+  assertDelayMs('probeEveryMs', probeEveryMs, { positive: true });
   assertNumber('probeGain', probeGain, 1);
   if (probeGain === 1) throw new RangeError(`probeGain must be a finite number > 1, found 1`);
   assertOpenUnit('backoff', backoff);

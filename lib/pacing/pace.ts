@@ -1,5 +1,5 @@
 import { asyncScheduler, type MonoTypeOperatorFunction, type Observable, type SchedulerLike } from 'rxjs';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { assertNumber } from '../internal/validate.js';
 import { assertObservable } from './level-input.js';
 import { pacedOperator, resolveBufferOptions, type PacingBufferOptions } from './paced-buffer.js';

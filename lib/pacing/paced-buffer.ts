@@ -5,9 +5,9 @@ import {
   type Subscriber,
   type Subscription,
 } from 'rxjs';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { Deque } from '../internal/deque.js';
-import { MAX_DELAY_MS, assertFunction, assertInteger, assertOneOf } from '../internal/validate.js';
+import { assertFunction, assertInteger, assertOneOf, clampDelayMs } from '../internal/validate.js';
 import { BufferOverflowError } from '../errors/buffer-overflow-error.js';
 import type { Dropped } from '../queue/bounded-queue.js';
 import { followControl } from './level-input.js';
@@ -207,13 +207,10 @@ export class PacedBuffer<T> {
     this.cancelTimer();
     if (this.subscriber.closed) return;
     // A longer timer would fire after 1 ms; `release` asks the policy again when this one fires.
-    this.timer = this.scheduler.schedule(
-      () => {
-        this.timer = null;
-        this.release();
-      },
-      Math.min(wait, MAX_DELAY_MS),
-    );
+    this.timer = this.scheduler.schedule(() => {
+      this.timer = null;
+      this.release();
+    }, clampDelayMs(wait));
   }
 
   private cancelTimer(): void {

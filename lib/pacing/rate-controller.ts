@@ -6,7 +6,7 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { type BackpressureLevel } from '../levels/backpressure-level.js';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import { assertNumber, assertPositiveNumber } from '../internal/validate.js';

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import { feedbackBus, type FeedbackBus } from '../feedback/feedback-bus.js';
 import {
   COLLECTED_METRIC_KEYS,

@@ -2,7 +2,7 @@ import { BehaviorSubject, Subject, type Observable, asyncScheduler, type Schedul
 import { Deque } from '../internal/deque.js';
 import type { AbortSignalLike } from '../internal/platform-types.js';
 import { Admission, RESOLVED } from './admission.js';
-import { MAX_DELAY_MS, assertInteger, assertOneOf } from '../internal/validate.js';
+import { assertDelayMs, assertInteger, assertOneOf } from '../internal/validate.js';
 import { QueueClosedError } from '../errors/queue-closed-error.js';
 import { resolveWeigh } from './weight-of.js';
 
@@ -286,15 +286,11 @@ export class BoundedQueue<T> {
 
   private wait(item: T, weight: number, options: OfferOptions | undefined): Promise<void> {
     const { signal, timeoutMs } = options ?? {};
-    if (
-      timeoutMs !== undefined &&
-      !(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs <= MAX_DELAY_MS)
-    ) {
-      return Promise.reject(
-        new RangeError(
-          `timeoutMs must be a finite number within [0, ${MAX_DELAY_MS}], found ${String(timeoutMs)}`,
-        ),
-      );
+    try {
+      if (timeoutMs !== undefined) assertDelayMs('timeoutMs', timeoutMs);
+    } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a TypeError or RangeError
+      return Promise.reject(error);
     }
     return this.admission.overflowed(item, weight, signal, timeoutMs);
   }

@@ -1,5 +1,5 @@
 import { assertInteger } from '../internal/validate.js';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 
 /**
  * @internal Checks the `weigh` option: `undefined` (every item weighs 1) or a function.

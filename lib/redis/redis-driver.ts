@@ -1,3 +1,4 @@
+import { FeedbackTransportError } from '../errors/feedback-transport-error.js';
 import type { IoRedisClient, NodeRedisClient } from './redis-client-like.js';
 
 /**
@@ -37,7 +38,12 @@ export function ioRedisDriver(client: IoRedisClient, given: IoRedisClient | unde
   return {
     async setAndPublish(key, field, target, value) {
       const replies = await client.multi().hset(key, field, value).publish(target, value).exec();
-      if (replies === null) throw new Error('EXEC was aborted (a WATCHed key changed)');
+      if (replies === null) {
+        throw new FeedbackTransportError(
+          'publish',
+          'expected EXEC to run the MULTI of HSET and PUBLISH, found it aborted (a WATCHed key changed)',
+        );
+      }
       for (const [error] of replies) if (error) throw error;
     },
     async readAll(key) {

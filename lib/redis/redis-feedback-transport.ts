@@ -1,4 +1,4 @@
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
 import {
   FeedbackTransportError,
   toTransportError,

@@ -1,5 +1,5 @@
-import { describeValue } from '../errors/backpressure-error.js';
-import { assertDelay, assertFunction, assertInteger, assertNumber } from '../internal/validate.js';
+import { describeValue } from '../internal/describe-value.js';
+import { assertDelayMs, assertFunction, assertInteger, assertNumber } from '../internal/validate.js';
 import { defaultIsRetryable } from './is-retryable.js';
 
 /**
@@ -86,8 +86,8 @@ export class RetryPolicy implements RetryPolicyLike {
   readonly multiplier: number;
   /** Whether waits are randomised. */
   readonly jitter: boolean;
-  readonly #isRetryable: (error: unknown) => boolean;
-  readonly #random: () => number;
+  private readonly classify: (error: unknown) => boolean;
+  private readonly random: () => number;
 
   constructor(options: RetryOptions = {}) {
     if (typeof options !== 'object' || options === null) {
@@ -105,7 +105,7 @@ export class RetryPolicy implements RetryPolicyLike {
       random = Math.random,
     } = options;
     this.maxAttempts = assertInteger('retry.maxAttempts', maxAttempts, 1);
-    this.initialBackoffMs = assertDelay('retry.initialBackoffMs', initialBackoffMs);
+    this.initialBackoffMs = assertDelayMs('retry.initialBackoffMs', initialBackoffMs);
     if (
       typeof maxBackoffMs === 'number' &&
       Number.isFinite(maxBackoffMs) &&
@@ -115,7 +115,7 @@ export class RetryPolicy implements RetryPolicyLike {
         `retry.maxBackoffMs must be a finite number >= retry.initialBackoffMs (${initialBackoffMs}), found ${maxBackoffMs}`,
       );
     }
-    this.maxBackoffMs = assertDelay('retry.maxBackoffMs', maxBackoffMs);
+    this.maxBackoffMs = assertDelayMs('retry.maxBackoffMs', maxBackoffMs);
     this.multiplier = assertNumber('retry.multiplier', multiplier, 1);
     if (typeof jitter !== 'boolean') {
       throw new TypeError(`retry.jitter must be a boolean, found ${describeValue(jitter)}`);
@@ -123,8 +123,8 @@ export class RetryPolicy implements RetryPolicyLike {
     this.jitter = jitter;
     assertFunction('retry.isRetryable', isRetryable);
     assertFunction('retry.random', random);
-    this.#isRetryable = isRetryable;
-    this.#random = random;
+    this.classify = isRetryable;
+    this.random = random;
     // Bound, so that `policy.isRetryable` can be passed around as a callback.
     this.isRetryable = this.isRetryable.bind(this);
     this.backoffMs = this.backoffMs.bind(this);
@@ -139,7 +139,7 @@ export class RetryPolicy implements RetryPolicyLike {
    * ```
    */
   isRetryable(error: unknown): boolean {
-    return this.#isRetryable(error);
+    return this.classify(error);
   }
 
   /**
@@ -156,7 +156,7 @@ export class RetryPolicy implements RetryPolicyLike {
     const base = Math.min(this.initialBackoffMs * this.multiplier ** exponent, this.maxBackoffMs);
     const capped = Number.isFinite(base) ? base : this.maxBackoffMs;
     if (!this.jitter) return capped;
-    const r = Math.min(Math.max(Number(this.#random()), 0), 1);
+    const r = Math.min(Math.max(Number(this.random()), 0), 1);
     return capped * (0.5 + (Number.isNaN(r) ? 0 : r) * 0.5);
   }
 }

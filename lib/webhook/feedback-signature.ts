@@ -1,5 +1,5 @@
 import { assertNonEmptyString, assertNumber } from '../internal/validate.js';
-import { fromHex, timingSafeEqual, toHex } from './internal/hex.js';
+import { fromHex, timingSafeEqual, toHex } from '../internal/hex.js';
 
 /**
  * The request header that carries a feedback signature: `t=<unix seconds>,v1=<hex HMAC-SHA256>`.

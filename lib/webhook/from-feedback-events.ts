@@ -3,12 +3,12 @@ import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import { fromWire } from '../feedback/wire.js';
 import { FeedbackStreamError } from '../errors/feedback-stream-error.js';
 import { FeedbackFormatError } from '../errors/feedback-format-error.js';
-import { describeValue } from '../errors/backpressure-error.js';
-import { assertFunction } from '../internal/validate.js';
-import { assertHeaders } from './internal/headers.js';
-import { SseParser } from './internal/sse-parser.js';
-import { assertTimerMs } from './internal/timer-bounds.js';
-import { redactUrl, resolveHttpUrl } from './internal/url.js';
+import { describeValue } from '../internal/describe-value.js';
+import { assertDelayMs, assertFunction } from '../internal/validate.js';
+import { assertHeaders } from '../internal/headers.js';
+import { SseParser } from '../internal/sse-parser.js';
+import { redactUrl, resolveHttpUrl } from '../internal/url.js';
+import { messageOf } from '../internal/message-of.js';
 
 /**
  * The part of the WHATWG `EventSource` that {@link fromFeedbackEvents} uses, so that a polyfill or a
@@ -118,8 +118,8 @@ export function fromFeedbackEvents(
     headers: headersOption = {},
     scheduler = asyncScheduler,
   } = options;
-  assertTimerMs('reconnectMs', reconnectMs);
-  assertTimerMs('idleTimeoutMs', idleTimeoutMs);
+  assertDelayMs('reconnectMs', reconnectMs);
+  assertDelayMs('idleTimeoutMs', idleTimeoutMs);
   const headers = assertHeaders('headers', headersOption);
   if (fetchOption !== undefined) assertFunction('fetch', fetchOption);
   if (eventSourceOption !== undefined) assertFunction('EventSource', eventSourceOption);
@@ -151,7 +151,7 @@ export function fromFeedbackEvents(
         } catch (error) {
           throw new FeedbackFormatError(
             '',
-            `expected JSON, found ${describeValue(data)} (${error instanceof Error ? error.message : String(error)})`,
+            `expected JSON, found ${describeValue(data)} (${messageOf(error)})`,
           );
         }
         event = fromWire(payload);

@@ -2,18 +2,24 @@ import { Subject, Subscription, isObservable, type Observable } from 'rxjs';
 import { feedbackBus, type FeedbackBus } from '../feedback/feedback-bus.js';
 import type { FeedbackEvent } from '../feedback/feedback-event.js';
 import { fromWire, toWire } from '../feedback/wire.js';
-import { describeValue } from '../errors/backpressure-error.js';
+import { describeValue } from '../internal/describe-value.js';
+import { AlreadyStartedError } from '../errors/already-started-error.js';
 import { WebhookDeliveryError, type WebhookFailureKind } from '../errors/webhook-delivery-error.js';
-import { assertFunction, assertInteger, assertNonEmptyString } from '../internal/validate.js';
+import {
+  assertDelayMs,
+  assertFunction,
+  assertInteger,
+  assertNonEmptyString,
+  clampDelayMs,
+} from '../internal/validate.js';
 import { FEEDBACK_SIGNATURE_HEADER, importHmacKey, signWithKey } from './feedback-signature.js';
 import { onAbort } from '../internal/abort-listeners.js';
-import { abortableDelay } from './internal/abortable-delay.js';
-import { assertHeaders } from './internal/headers.js';
-import { raceAbort } from './internal/race-abort.js';
-import { reportUnhandledError } from './internal/report-unhandled-error.js';
-import { parseRetryAfter } from './internal/retry-after.js';
-import { assertTimerMs, clampTimerMs } from './internal/timer-bounds.js';
-import { redactUrl, resolveHttpUrl } from './internal/url.js';
+import { abortableSleep } from '../internal/abortable-sleep.js';
+import { assertHeaders } from '../internal/headers.js';
+import { raceAbort } from '../internal/race-abort.js';
+import { reportUnhandledError } from '../internal/report-unhandled-error.js';
+import { parseRetryAfter } from '../internal/retry-after.js';
+import { redactUrl, resolveHttpUrl } from '../internal/url.js';
 
 /**
  * Options of {@link HttpFeedbackBroadcaster}.
@@ -212,10 +218,10 @@ export class HttpFeedbackBroadcaster {
     } = options;
     this.url = resolveHttpUrl('url', url);
     this.displayUrl = redactUrl(this.url);
-    this.timeoutMs = assertTimerMs('timeoutMs', timeoutMs, true);
+    this.timeoutMs = assertDelayMs('timeoutMs', timeoutMs, { positive: true });
     this.maxRetries = assertInteger('maxRetries', maxRetries, 1);
-    this.backoffMs = assertTimerMs('backoffMs', backoffMs);
-    this.maxRetryAfterMs = assertTimerMs('maxRetryAfterMs', maxRetryAfterMs);
+    this.backoffMs = assertDelayMs('backoffMs', backoffMs);
+    this.maxRetryAfterMs = assertDelayMs('maxRetryAfterMs', maxRetryAfterMs);
     this.headers = assertHeaders('headers', headers);
     if (fetchOption !== undefined) {
       assertFunction('fetch', fetchOption);
@@ -298,7 +304,8 @@ export class HttpFeedbackBroadcaster {
    * is reported like an observer's error in RxJS: to `config.onUnhandledError` when set, otherwise
    * thrown asynchronously (an uncaught exception).
    *
-   * @throws Error when already started on another source (call `stop()` first); TypeError when
+   * @throws {@link AlreadyStartedError} when already started on another source (call `stop()`
+   *   first); TypeError when
    *   `source` is neither a bus nor an Observable.
    * @example
    * ```ts
@@ -308,7 +315,7 @@ export class HttpFeedbackBroadcaster {
   start(source: FeedbackBus | Observable<FeedbackEvent> = feedbackBus()): this {
     if (this.subscription !== undefined) {
       if (this.source === source) return this;
-      throw new Error('HttpFeedbackBroadcaster is already started on another source: call stop() first');
+      throw new AlreadyStartedError('HttpFeedbackBroadcaster');
     }
     if (typeof (source as { subscribe?: unknown } | null)?.subscribe !== 'function') {
       throw new TypeError(
@@ -453,9 +460,9 @@ export class HttpFeedbackBroadcaster {
           // Both bounded by the longest timer delay: past it, a timer fires after 1 ms.
           const wait =
             outcome.retryAfterMs === undefined
-              ? clampTimerMs(this.backoffMs * 2 ** (attempt - 1))
+              ? clampDelayMs(this.backoffMs * 2 ** (attempt - 1))
               : Math.min(outcome.retryAfterMs, this.maxRetryAfterMs);
-          if (!(await abortableDelay(wait, stopSignal))) {
+          if (!(await abortableSleep(wait, stopSignal))) {
             kind = 'aborted';
             giveUp = true;
           } else {

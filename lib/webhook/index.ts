@@ -26,3 +26,4 @@ export {
   type WebhookFailureKind,
 } from '../errors/webhook-delivery-error.js';
 export { FeedbackStreamError, isFeedbackStreamError } from '../errors/feedback-stream-error.js';
+export { AlreadyStartedError, isAlreadyStartedError } from '../errors/already-started-error.js';

@@ -309,6 +309,25 @@ describe('CircuitBreaker', () => {
       expect(next.value).toEqual({ probe: true });
     });
 
+    it('shares one abort listener among the waiters of a signal, removed once they settle', async () => {
+      const { scheduler, advanceTo } = virtualClock();
+      const breaker = new CircuitBreaker({ failureThreshold: 1, halfOpenAfterMs: 100, scheduler });
+      failTimes(breaker, 1);
+      const controller = new AbortController();
+      const added = jest.spyOn(controller.signal, 'addEventListener');
+      const removed = jest.spyOn(controller.signal, 'removeEventListener');
+      const waiters = Array.from({ length: 20 }, () => track(breaker.acquire(controller.signal)));
+      expect(added).toHaveBeenCalledTimes(1);
+      advanceTo(100);
+      await settle();
+      // The first waiter holds the probe; its success lets the other 19 through.
+      breaker.recordSuccess(waiters[0]!.value!);
+      await settle();
+      expect(waiters.every((w) => w.value !== undefined)).toBe(true);
+      expect(breaker.waiting).toBe(0);
+      expect(removed).toHaveBeenCalledTimes(1);
+    });
+
     it('rejects at once with an already aborted signal, even when closed', async () => {
       const breaker = new CircuitBreaker();
       const reason = new Error('gone');

@@ -524,7 +524,7 @@ describe('createFeedbackReceiver', () => {
   describe('options', () => {
     it.each([
       [{ secret: '' }, /secret must be a non-empty string/],
-      [{ bodyTimeoutMs: -1 }, /bodyTimeoutMs must be a finite number >= 0/],
+      [{ bodyTimeoutMs: -1 }, /bodyTimeoutMs must be a finite number within \[0, 2147483647\], found -1/],
       [{ maxBodyBytes: 0 }, /maxBodyBytes must be an integer >= 1/],
       [{ maxBodyBytes: 1.5 }, /maxBodyBytes must be an integer/],
       [{ toleranceSec: -1 }, /toleranceSec must be a finite number >= 0/],

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileDeadLetterQueue } from '../../lib/node/file-dead-letter-queue.js';
+import { isDeadLetterRemovalError } from '../../lib/errors/dead-letter-removal-error.js';
 import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import type { DeadLetterRecord } from '../../lib/dead-letter/dead-letter-record.js';
 
@@ -404,6 +405,7 @@ describe('FileDeadLetterQueue', () => {
         expect(error?.message).toBe(
           `${file}: 3 record(s) accepted by the resubmit target could not be removed from the file; they stay in it and will be submitted again (3 accepted in all, 0 failed)`,
         );
+        expect(isDeadLetterRemovalError(error)).toBe(true);
         expect((error?.cause as Error).message).toBe('EIO: killed before the rename');
       } finally {
         rename.mockRestore();
@@ -523,6 +525,123 @@ describe('FileDeadLetterQueue', () => {
     it('rejects a target without submitMany', async () => {
       const queue = new FileDeadLetterQueue<Tick>({ path: file });
       await expect(queue.resubmit({} as never)).rejects.toThrow('target must have a submitMany function');
+    });
+  });
+
+  describe('files read in chunks', () => {
+    // A 7-byte chunk cuts every record line (about 150 bytes) into many pieces, as 64 KiB chunks cut
+    // the lines of a large file.
+    const chunkBytes = 7;
+    const unicode = (n: number) => record(n, [{ symbol: `é€𝄞${n}`, price: n }]);
+
+    it('round-trips records whose lines and multi-byte characters span chunks', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file, chunkBytes });
+      for (let n = 1; n <= 5; n += 1) await queue.put(unicode(n));
+      expect(await queue.read()).toEqual([1, 2, 3, 4, 5].map(unicode));
+      for (let size = 1; size <= 8; size += 1) {
+        expect(await new FileDeadLetterQueue<Tick>({ path: file, chunkBytes: size }).read()).toEqual(
+          [1, 2, 3, 4, 5].map(unicode),
+        );
+      }
+    });
+
+    it('skips a torn tail that starts in an earlier chunk', async () => {
+      const fragment = JSON.stringify(unicode(3)).slice(0, 30);
+      fs.writeFileSync(file, `${JSON.stringify(unicode(1))}\n${JSON.stringify(unicode(2))}\n${fragment}`);
+      const queue = new FileDeadLetterQueue<Tick>({ path: file, chunkBytes });
+      expect(await queue.read()).toEqual([unicode(1), unicode(2)]);
+      expect(queue.tornLinesSkipped).toBe(1);
+    });
+
+    it('sets a torn tail longer than a chunk aside before appending', async () => {
+      const whole = `${JSON.stringify(unicode(1))}\n`;
+      const fragment = JSON.stringify(unicode(2)).slice(0, 40);
+      fs.writeFileSync(file, `${whole}${fragment}`);
+      const queue = new FileDeadLetterQueue<Tick>({ path: file, chunkBytes });
+      await queue.put(unicode(3));
+      expect(fs.readFileSync(file, 'utf8')).toBe(`${whole}${JSON.stringify(unicode(3))}\n`);
+      expect(fs.readFileSync(`${file}.torn`, 'utf8')).toBe(`${fragment}\n`);
+    });
+
+    it('keeps a last record that lacks only its newline', async () => {
+      fs.writeFileSync(file, `${JSON.stringify(unicode(1))}\n${JSON.stringify(unicode(2))}`);
+      const queue = new FileDeadLetterQueue<Tick>({ path: file, chunkBytes });
+      expect(await queue.read()).toEqual([unicode(1), unicode(2)]);
+      expect(queue.tornLinesSkipped).toBe(0);
+    });
+
+    it('names the line of a malformed record', async () => {
+      fs.writeFileSync(
+        file,
+        `${JSON.stringify(unicode(1))}\n${JSON.stringify(unicode(2))}\nnot json at all\n`,
+      );
+      await expect(new FileDeadLetterQueue<Tick>({ path: file, chunkBytes }).read()).rejects.toThrow(
+        `${file}:3: malformed dead-letter record`,
+      );
+    });
+
+    it('replays and rewrites the rest byte for byte', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file, chunkBytes });
+      for (let n = 1; n <= 6; n += 1) await queue.put(unicode(n));
+      expect(await queue.replay(2)).toEqual([unicode(1), unicode(2)]);
+      expect(fs.readFileSync(file, 'utf8')).toBe(
+        [3, 4, 5, 6].map((n) => `${JSON.stringify(unicode(n))}\n`).join(''),
+      );
+      expect(fs.readdirSync(dir)).toEqual(['dead-letters.ndjson']);
+    });
+
+    it('resubmits more records than one removal step, in order', async () => {
+      const queue = new FileDeadLetterQueue<Tick>({ path: file, chunkBytes: 64 });
+      for (let n = 1; n <= 230; n += 1) await queue.put(record(n));
+      const seen: number[] = [];
+      const target = {
+        submitMany: async (items: readonly Tick[]) => {
+          if (items[0]!.price % 50 === 0) throw new Error('refused');
+          seen.push(items[0]!.price);
+        },
+      };
+      expect(await queue.resubmit(target)).toEqual({ records: 226, items: 226, failed: 4 });
+      expect(seen).toEqual(Array.from({ length: 230 }, (_, i) => i + 1).filter((n) => n % 50 !== 0));
+      expect(await queue.read()).toEqual([50, 100, 150, 200].map((n) => record(n)));
+    });
+
+    it('rejects a chunk size that is not a positive integer', () => {
+      expect(() => new FileDeadLetterQueue({ path: file, chunkBytes: 0 })).toThrow(
+        'chunkBytes must be an integer >= 1, found 0',
+      );
+    });
+  });
+
+  describe('temporary files left by a crash', () => {
+    const orphan = (id: string) => path.join(dir, `.dead-letters.ndjson.${id}.tmp`);
+
+    it('removes them on the first operation, keeping the records', async () => {
+      fs.writeFileSync(file, `${JSON.stringify(record(1))}\n`);
+      fs.writeFileSync(orphan('0123456789ab'), 'half a rewrite');
+      fs.writeFileSync(orphan('ffffffffffff'), '');
+      const queue = new FileDeadLetterQueue<Tick>({ path: file });
+      expect(await queue.read()).toEqual([record(1)]);
+      expect(fs.readdirSync(dir)).toEqual(['dead-letters.ndjson']);
+    });
+
+    it('leaves files of other names alone', async () => {
+      const others = [
+        '.dead-letters.ndjson.0123456789.tmp', // too short an id
+        '.dead-letters.ndjson.0123456789AB.tmp', // not lower-case hex
+        '.other.ndjson.0123456789ab.tmp', // another file's
+        'dead-letters.ndjson.0123456789ab.tmp', // no leading dot
+        '.dead-letters.ndjson.0123456789ab.tmp.keep',
+        'dead-letters.ndjson.torn',
+      ];
+      for (const name of others) fs.writeFileSync(path.join(dir, name), 'not ours');
+      await new FileDeadLetterQueue<Tick>({ path: file }).put(record(1));
+      expect(fs.readdirSync(dir).sort()).toEqual([...others, 'dead-letters.ndjson'].sort());
+    });
+
+    it('removes them before the first put when the file does not exist yet', async () => {
+      fs.writeFileSync(orphan('abcdefabcdef'), '');
+      await new FileDeadLetterQueue<Tick>({ path: file }).put(record(1));
+      expect(fs.readdirSync(dir)).toEqual(['dead-letters.ndjson']);
     });
   });
 

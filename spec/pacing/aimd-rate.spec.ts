@@ -196,7 +196,7 @@ describe('aimdRate', () => {
       expect(() => aimdRate(NEVER, { increase: 0 })).toThrow(/increase/);
       expect(() => aimdRate(NEVER, { intervalMs: -1 })).toThrow(/intervalMs/);
       expect(() => aimdRate(NEVER, { intervalMs: 2_147_483_648 })).toThrow(
-        new RangeError('intervalMs must be a number of ms within (0, 2147483647], found 2147483648'),
+        new RangeError('intervalMs must be a finite number within (0, 2147483647], found 2147483648'),
       );
       expect(() => aimdRate(NEVER, { intervalMs: 2_147_483_647 })).not.toThrow();
       expect(() => aimdRate({} as typeof NEVER)).toThrow(

@@ -196,8 +196,8 @@ describe('matchDrainRate', () => {
       [{ min: 10, max: 5 }, /max must be a finite number >= 10, found 5/],
       [{ headroom: -0.1 }, /headroom must be a finite number >= 0/],
       [{ target: 1 }, /target must be within \(0, 1\), found 1/],
-      [{ settleMs: 0 }, /settleMs must be a number of ms within \(0, /],
-      [{ probeEveryMs: -5 }, /probeEveryMs must be a number of ms within \(0, /],
+      [{ settleMs: 0 }, /settleMs must be a finite number within \(0, /],
+      [{ probeEveryMs: -5 }, /probeEveryMs must be a finite number within \(0, /],
       [{ probeGain: 1 }, /probeGain must be a finite number > 1, found 1/],
       [{ backoff: 1 }, /backoff must be within \(0, 1\), found 1/],
     ])('refuses %j with a RangeError', (options, message) => {

@@ -243,16 +243,16 @@ describe('throttleByLevel', () => {
   describe('options', () => {
     it('rejects bad options at call time, naming them', () => {
       expect(() => throttleByLevel(NEVER, { soft: -1 })).toThrow(
-        new RangeError(`soft must be a number of ms within [0, 2147483647] or 'pause', found -1`),
+        new RangeError(`soft must be a finite number within [0, 2147483647] or 'pause', found -1`),
       );
       // A longer delay would make a timer fire after 1 ms.
       expect(() => throttleByLevel(NEVER, { soft: 2_147_483_648 })).toThrow(
-        new RangeError(`soft must be a number of ms within [0, 2147483647] or 'pause', found 2147483648`),
+        new RangeError(`soft must be a finite number within [0, 2147483647] or 'pause', found 2147483648`),
       );
       expect(() => throttleByLevel(NEVER, { hard: 2_147_483_647 })).not.toThrow();
       expect(() => throttleByLevel(NEVER, { ok: Number.POSITIVE_INFINITY })).toThrow(RangeError);
       expect(() => throttleByLevel(NEVER, { hard: 'stop' as 'pause' })).toThrow(
-        new TypeError(`hard must be a number of ms or 'pause', found string "stop"`),
+        new TypeError(`hard must be a number or 'pause', found string "stop"`),
       );
       expect(() => throttleByLevel(NEVER, { maxBuffered: -5 })).toThrow(/maxBuffered/);
       expect(() => throttleByLevel(NEVER, { overflow: 'reject' as 'error' })).toThrow(/overflow/);

@@ -248,7 +248,9 @@ describe('HttpFeedbackBroadcaster robustness', () => {
       ['timeoutMs', 1e12],
     ])('rejects %s = %p, longer than a timer can wait', (name, value) => {
       expect(() => new HttpFeedbackBroadcaster({ url: 'http://h/', [name]: value })).toThrow(
-        new RangeError(`${name} must be at most 2147483647 ms (the longest timer delay), found ${value}`),
+        new RangeError(
+          `${name} must be a finite number within ${name === 'timeoutMs' ? '(0' : '[0'}, 2147483647], found ${value}`,
+        ),
       );
     });
 
@@ -267,12 +269,20 @@ describe('HttpFeedbackBroadcaster robustness', () => {
     it('never asks a timer for more than 2147483647 ms when the backoff doubles', async () => {
       const delays: number[] = [];
       const realSetTimeout = globalThis.setTimeout;
-      // Records each delay, then waits 1 ms instead of days, so that the retries happen now.
+      const realSetInterval = globalThis.setInterval;
+      // Records each delay, then waits 1 ms instead of days, so that the retries happen now. The
+      // backoff sleeps on rxjs's asyncScheduler, whose timers are intervals.
       jest
         .spyOn(globalThis, 'setTimeout')
         .mockImplementation((handler: () => void, ms?: number): ReturnType<typeof setTimeout> => {
           delays.push(ms ?? 0);
           return realSetTimeout(handler, (ms ?? 0) > 10_000 ? 1 : ms);
+        });
+      jest
+        .spyOn(globalThis, 'setInterval')
+        .mockImplementation((handler: () => void, ms?: number): ReturnType<typeof setInterval> => {
+          delays.push(ms ?? 0);
+          return realSetInterval(handler, (ms ?? 0) > 10_000 ? 1 : ms);
         });
       let calls = 0;
       broadcaster = new HttpFeedbackBroadcaster({

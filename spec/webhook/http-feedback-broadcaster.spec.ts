@@ -1,5 +1,6 @@
 import { Subject, config } from 'rxjs';
 import { HttpFeedbackBroadcaster } from '../../lib/webhook/http-feedback-broadcaster.js';
+import { AlreadyStartedError } from '../../lib/errors/already-started-error.js';
 import { verifyFeedbackSignature } from '../../lib/webhook/feedback-signature.js';
 import { FeedbackBus } from '../../lib/feedback/feedback-bus.js';
 import type { FeedbackEvent } from '../../lib/feedback/feedback-event.js';
@@ -294,7 +295,10 @@ describe('HttpFeedbackBroadcaster', () => {
       broadcaster.start(bus);
       broadcaster.start(bus);
       expect(bus.subscriberCount).toBe(1);
-      expect(() => broadcaster!.start(new FeedbackBus())).toThrow(/already started/);
+      expect(() => broadcaster!.start(new FeedbackBus())).toThrow(AlreadyStartedError);
+      expect(() => broadcaster!.start(new FeedbackBus())).toThrow(
+        'HttpFeedbackBroadcaster is already started on another source: expected it stopped',
+      );
       broadcaster.stop();
       expect(bus.subscriberCount).toBe(0);
       expect(broadcaster.started).toBe(false);
@@ -570,10 +574,16 @@ describe('HttpFeedbackBroadcaster', () => {
       [{ url: 'ftp://x/y' }, /url must be an http: or https: URL/],
       [{ url: 'not a url' }, /url must be an absolute http\(s\) URL/],
       [{ url: 42 }, /url must be a string or URL/],
-      [{ url: 'http://h/', timeoutMs: 0 }, /timeoutMs must be a finite number > 0/],
+      [
+        { url: 'http://h/', timeoutMs: 0 },
+        /timeoutMs must be a finite number within \(0, 2147483647\], found 0/,
+      ],
       [{ url: 'http://h/', maxRetries: 0 }, /maxRetries must be an integer >= 1/],
       [{ url: 'http://h/', maxRetries: 1.5 }, /maxRetries must be an integer/],
-      [{ url: 'http://h/', backoffMs: -1 }, /backoffMs must be a finite number >= 0/],
+      [
+        { url: 'http://h/', backoffMs: -1 },
+        /backoffMs must be a finite number within \[0, 2147483647\], found -1/,
+      ],
       [{ url: 'http://h/', maxRetryAfterMs: Number.NaN }, /maxRetryAfterMs/],
       [{ url: 'http://h/', secret: '' }, /secret must be a non-empty string/],
       [{ url: 'http://h/', headers: { a: 1 } }, /headers\["a"\] must be a string/],

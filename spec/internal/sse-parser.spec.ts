@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { SseParser, type SseMessage } from '../../lib/webhook/internal/sse-parser.js';
+import { SseParser, type SseMessage } from '../../lib/internal/sse-parser.js';
 
 function parseAll(chunks: readonly string[]): SseMessage[] {
   const parser = new SseParser();

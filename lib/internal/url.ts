@@ -1,4 +1,4 @@
-import { describeValue } from '../../errors/backpressure-error.js';
+import { describeValue } from './describe-value.js';
 
 /**
  * @internal Parses an endpoint option into a URL, resolving a relative one against the page's

@@ -1,4 +1,5 @@
-import { describeValue } from '../../errors/backpressure-error.js';
+import { describeValue } from './describe-value.js';
+import { messageOf } from './message-of.js';
 
 /**
  * @internal Validates a `headers` option: an object whose values are strings and whose names and
@@ -18,10 +19,9 @@ export function assertHeaders(name: string, value: unknown): Readonly<Record<str
   try {
     new Headers(headers);
   } catch (error) {
-    throw new TypeError(
-      `${name} must hold valid HTTP header names and values: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
+    throw new TypeError(`${name} must hold valid HTTP header names and values: ${messageOf(error)}`, {
+      cause: error,
+    });
   }
   return headers;
 }
