@@ -85,7 +85,7 @@ interface Waiter {
  * breaker.state$.subscribe((state) => console.info('circuit', state));
  * const permit = await breaker.acquire(signal);
  * try {
- *   await sink.write(batch);
+ *   await db.insert(batch, { signal });
  *   breaker.recordSuccess(permit);
  * } catch (error) {
  *   if (defaultIsRetryable(error)) breaker.recordFailure(permit);
@@ -230,7 +230,7 @@ export class CircuitBreaker {
    *
    * @example
    * ```ts
-   * await sink.write(batch);
+   * await db.insert(batch, { signal });
    * breaker.recordSuccess(permit);
    * ```
    */

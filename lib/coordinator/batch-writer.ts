@@ -14,6 +14,7 @@ import type { CoordinatorCounters } from './coordinator-counters.js';
  *
  * @example
  * ```ts
+ * const writer = new BatchWriter<Row>(writerConfig);
  * const batch = writer.begin(items, scheduler.now());
  * ```
  */
@@ -84,7 +85,17 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  *
  * @example
  * ```ts
- * const config: BatchWriterConfig<Row> = { id, write, scheduler, breaker, retryPolicy, writeTimeoutMs, counters, report, settled };
+ * const config: BatchWriterConfig<Row> = {
+ *   id: 'rows',
+ *   write: sink,
+ *   scheduler: asyncScheduler,
+ *   breaker: null,
+ *   retryPolicy: new RetryPolicy({ maxAttempts: 3 }),
+ *   writeTimeoutMs: 30_000,
+ *   counters: new CoordinatorCounters('rows'),
+ *   report: (report) => log.warn(report.kind, report.error),
+ *   settled: (batch, reason) => log.info(batch.items.length, reason ?? 'written'),
+ * };
  * ```
  */
 export interface BatchWriterConfig<T> {
@@ -110,7 +121,7 @@ export interface BatchWriterConfig<T> {
  *
  * @example
  * ```ts
- * const writer = new BatchWriter<Row>(config);
+ * const writer = new BatchWriter<Row>(writerConfig); // a BatchWriterConfig
  * await writer.process(writer.begin(items, scheduler.now()));
  * ```
  */

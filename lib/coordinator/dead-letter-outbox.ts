@@ -23,7 +23,7 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  *
  * @example
  * ```ts
- * const outbox = new DeadLetterOutbox<Row>('rows', queue, scheduler, (record, error) => log(error));
+ * const outbox = new DeadLetterOutbox<Row>('rows', new MemoryDeadLetterQueue<Row>(), scheduler, (record, cause) => log(cause));
  * outbox.put(items, 'retries_exhausted', error, 5);
  * await outbox.settle(1_000, 10_000);
  * ```

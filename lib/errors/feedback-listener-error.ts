@@ -7,7 +7,9 @@ import type { FeedbackEvent } from '../feedback/feedback-event.js';
  *
  * @example
  * ```ts
- * bus.errors$.subscribe((e) => logger.warn({ event: e.event, cause: e.cause }, e.message));
+ * bus.errors$.subscribe((e) => {
+ *   if (isFeedbackListenerError(e)) logger.warn({ event: e.event, cause: e.cause }, e.message);
+ * });
  * ```
  */
 export class FeedbackListenerError extends BackpressureError {

@@ -7,7 +7,7 @@ import { BackpressureError } from './backpressure-error.js';
  * @example
  * ```ts
  * queue.close();
- * await queue.offer(1).catch((e) => isQueueClosedError(e)); // true
+ * await queue.offer(tick).catch((e) => isQueueClosedError(e)); // true
  * ```
  */
 export class QueueClosedError extends BackpressureError {

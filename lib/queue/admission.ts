@@ -16,6 +16,7 @@ type Entry<T> = T | typeof READY;
  *
  * @example
  * ```ts
+ * const items: number[] = [];
  * const target: AdmissionTarget<number> = {
  *   held: () => items.length,
  *   store: (item) => items.push(item),
@@ -53,7 +54,8 @@ export interface AdmissionTarget<T> {
  *
  * @example
  * ```ts
- * const admission = new Admission<number>(100, 'block', asyncScheduler, target);
+ * const admission = new Admission<number>(100, 'block', asyncScheduler, admissionTarget); // an AdmissionTarget<number>
+ * const item = 42;
  * if (!admission.tryAdmit(item)) await admission.overflowed(item, signal, timeoutMs);
  * admission.admitWaiting(); // after room was freed
  * ```
