@@ -46,7 +46,6 @@ const coordinator = new WriteCoordinator({
   deadLetter,
   bus: null,
 });
-coordinator.start();
 
 console.log(
   `${options.paced ? 'Paced' : 'Unpaced'} producer -> WriteCoordinator (capacity ${capacity}, ${WORKERS} workers, ` +

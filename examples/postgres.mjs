@@ -45,7 +45,6 @@ const coordinator = new WriteCoordinator({
   overflow: 'reject', // refusals would show; pacing keeps them at zero
   bus: null,
 });
-coordinator.start();
 
 let refused = 0;
 try {

@@ -3,6 +3,7 @@
 // neither declares nor gets from rxjs-backpressure or rxjs; a name missing here fails the check, so an
 // example cannot lean on something nobody wrote down. Nothing here runs: it is types only.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Application } from 'express';
 import type { Gauge, Histogram, Registry as PromRegistry } from 'prom-client';
 import type { MeterProvider as OtelMeterProvider } from '@opentelemetry/sdk-metrics';
@@ -64,12 +65,17 @@ export declare const readings$: Observable<Tick>;
 export declare const events$: Observable<Tick>;
 export declare const source$: Observable<Tick>;
 export declare const marketData$: Observable<Tick>;
+export declare const trades$: Observable<Tick>;
+export declare const quotes$: Observable<Tick>;
+export declare const socket: WebSocket;
+export declare function sendNextBatch(): void;
+export declare function pollAndSend(): Promise<void>;
 export declare const readable: ReadableStream<Tick>;
 export declare const depth$: Observable<number>;
 export declare const paused$: Observable<boolean>;
 export declare const currentDepth: number;
 export declare const producer: { pause(): void; resume(): void };
-export declare const source: { pause(): void; resume(): void };
+export declare const source: Readable;
 export declare function fetchNewOrders(): Promise<Tick[]>;
 /** Turns text chunks into one parsed value per line. */
 export declare function ndjsonLines(): TransformStream<string, Tick>;
@@ -82,6 +88,16 @@ export declare const db: {
   ): Promise<void>;
 };
 export declare const sink: SinkFunction<Tick>;
+export declare const writeRows: SinkFunction<Tick>;
+export declare const rowsSink: SinkFunction<Tick>;
+export declare const ticksSink: SinkFunction<Tick>;
+/** Writes rows into IndexedDB in one readwrite transaction, aborted with `signal`. */
+export declare const database: IDBDatabase;
+export declare function putRows(
+  db: IDBDatabase,
+  rows: readonly Tick[],
+  signal: AbortSignal | { readonly aborted: boolean },
+): Promise<void>;
 export declare function write(batch: readonly Tick[]): Promise<void>;
 export declare const coordinator: WriteCoordinator<Tick>;
 /** Two more coordinators of one process, e.g. for bars and quotes. */
@@ -145,6 +161,8 @@ export declare function alert(text: string): void;
 export declare function send(tick: Tick): void;
 export declare function route(tick: Tick): void;
 export declare function report(error: unknown): void;
+export declare function reportRefusal(value: unknown, error: unknown): void;
+export declare function reportError(error: unknown): void;
 export declare function retryLater(items: Tick | readonly Tick[]): void;
 export declare function sleep(ms: number): Promise<void>;
 
