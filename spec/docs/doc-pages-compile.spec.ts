@@ -82,7 +82,7 @@ describe('code blocks of README.md and docs/', () => {
 
   beforeAll(() => {
     errors = typeCheckSnippets(snippets);
-  }, 120_000);
+  }, 300_000);
 
   it('finds the TypeScript blocks of every page', () => {
     expect(typescript.length).toBeGreaterThanOrEqual(50);

@@ -56,7 +56,7 @@ describe('TSDoc examples', () => {
 
   beforeAll(() => {
     errors = typeCheckSnippets([...examples, ...broken]);
-  }, 120_000);
+  }, 300_000);
 
   it('finds every @example in lib/ (each is a ```ts block)', () => {
     const tags = sourceFiles('lib').reduce(

@@ -66,7 +66,9 @@ export class IngestService implements OnDestroy {
         await firstValueFrom(this.http.post(this.url, batch).pipe(abortWith(signal)));
       },
     });
-    return coordinator; // starts on its first submit (autoStart)
+    // Started now: submitTo hands events over with trySubmit, which does not start an idle one.
+    coordinator.start();
+    return coordinator;
   });
 
   readonly capacity = this.settings.capacity;
