@@ -33,6 +33,8 @@ async function run(paced) {
   const depth = coordinator.depth$.subscribe((d) => (maxDepth = Math.max(maxDepth, d)));
   const levels = [];
   const level = coordinator.level$.subscribe((l) => levels.push(l));
+  // Started here, not on the first submit (autoStart): the pacing below holds every value until the
+  // coordinator's first feedback event, which comes with start(); without it nothing would flow.
   coordinator.start();
 
   let rejected = 0;

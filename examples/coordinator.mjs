@@ -47,7 +47,6 @@ coordinator.errors$.subscribe((report) => {
   if (report.kind === 'write') retried++;
 });
 
-coordinator.start();
 for (let id = 0; id < 5_000; id++) {
   const price = id === 1_234 ? -1 : 100 + (id % 50);
   await coordinator.submit({ id, price }); // resolves at once unless the coordinator is full

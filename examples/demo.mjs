@@ -3,7 +3,8 @@
 // after `--` (`npm run demo -- --help`). See examples/demo/ for the parts.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { WriteCoordinator, DEFAULT_WATERMARKS, MemoryDeadLetterQueue } from '../dist/esm/index.js';
+import { tap } from 'rxjs';
+import { WriteCoordinator, DEFAULT_WATERMARKS, MemoryDeadLetterQueue, submitTo } from '../dist/esm/index.js';
 import { USAGE, UsageError, parseDemoOptions } from './demo/options.mjs';
 import { openSqliteBarStore } from './demo/sqlite-bar-store.mjs';
 import { barProducer } from './demo/bar-producer.mjs';
@@ -46,6 +47,7 @@ const coordinator = new WriteCoordinator({
   deadLetter,
   bus: null,
 });
+// submitTo hands bars over with trySubmit, which does not start an idle coordinator.
 coordinator.start();
 
 console.log(
@@ -105,21 +107,20 @@ function sample(force = false) {
 }
 const sampler = setInterval(sample, 100);
 
-// The producer. Paced, it follows the coordinator's level (see demo/bar-producer.mjs); each bar is
-// submitted as it comes. A refusal (the coordinator full, only without pacing) is counted, not lost.
+// The producer. Paced, it follows the coordinator's level (see demo/bar-producer.mjs); submitTo
+// hands each bar over as it comes. A refusal (the coordinator full, only without pacing) is counted,
+// not lost.
 await new Promise((resolvePromise, reject) => {
   barProducer({
     rate: options.rate,
     durationMs: options.durationS * 1000,
     level$: options.paced ? coordinator.level$ : null,
-  }).subscribe({
-    next: (bar) => {
-      produced++;
-      coordinator.submit(bar).catch(() => refused++);
-    },
-    error: reject,
-    complete: resolvePromise,
-  });
+  })
+    .pipe(
+      tap(() => produced++),
+      submitTo(coordinator, { onRefused: () => refused++ }),
+    )
+    .subscribe({ error: reject, complete: resolvePromise });
 });
 
 stage = 'draining';

@@ -21,7 +21,6 @@ const coordinator = new WriteCoordinator({
     for (const bar of bars) stored.add(bar.seq);
   },
 });
-coordinator.start();
 
 const RETRY_AFTER_S = 1;
 const server = createServer((req, res) => {

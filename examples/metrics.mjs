@@ -52,7 +52,6 @@ const coordinator = new WriteCoordinator({
 
 const registry = new Registry(); // never prom-client's global registry
 registerCoordinatorMetrics(coordinator, { registry, bus });
-coordinator.start();
 
 let id = 0;
 const rows = (n, price = 100) => Array.from({ length: n }, () => ({ id: id++, price }));

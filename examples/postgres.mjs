@@ -5,8 +5,8 @@
 // It creates a table with a random name and drops it at the end.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { lastValueFrom, map, range, tap } from 'rxjs';
-import { WriteCoordinator, pauseWhile } from '../dist/esm/index.js';
+import { lastValueFrom, map, range } from 'rxjs';
+import { WriteCoordinator, pauseWhile, submitTo } from '../dist/esm/index.js';
 
 const connectionString = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const table = `readings_${randomBytes(6).toString('hex')}`;
@@ -45,6 +45,7 @@ const coordinator = new WriteCoordinator({
   overflow: 'reject', // refusals would show; pacing keeps them at zero
   bus: null,
 });
+// submitTo hands rows over with trySubmit, which does not start an idle coordinator.
 coordinator.start();
 
 let refused = 0;
@@ -54,8 +55,9 @@ try {
     range(0, 8_000).pipe(
       map((id) => ({ id, sensor: `sensor-${id % 8}`, value: Math.sin(id / 100) })),
       pauseWhile(hard$),
-      tap((row) => coordinator.submit(row).catch(() => refused++)),
+      submitTo(coordinator, { onRefused: () => refused++ }),
     ),
+    { defaultValue: undefined },
   );
   const report = await coordinator.stop({ drain: true });
   const { rows } = await pool.query(`SELECT COUNT(*)::int AS n FROM ${table}`);

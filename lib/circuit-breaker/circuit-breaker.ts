@@ -81,7 +81,7 @@ interface PermitRecord {
  * breaker.state$.subscribe((state) => console.info('circuit', state));
  * const permit = await breaker.acquire(signal);
  * try {
- *   await sink.write(batch);
+ *   await db.insert(batch, { signal });
  *   breaker.recordSuccess(permit);
  * } catch (error) {
  *   if (defaultIsRetryable(error)) breaker.recordFailure(permit);
@@ -215,7 +215,7 @@ export class CircuitBreaker {
    *
    * @example
    * ```ts
-   * await sink.write(batch);
+   * await db.insert(batch, { signal });
    * breaker.recordSuccess(permit);
    * ```
    */

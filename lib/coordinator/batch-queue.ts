@@ -17,9 +17,9 @@ import { Deque } from '../internal/deque.js';
  *
  * @example
  * ```ts
- * const queue = new BatchQueue<number>(500, 250, asyncScheduler, 10_000, () => pool.wakeOne());
+ * const queue = new BatchQueue<number>(500, 250, asyncScheduler, 10_000, () => console.log('a batch is ready'));
  * queue.push(1);
- * const batch = queue.takeBatch(); // null until 500 items or 250 ms
+ * const batch = queue.takeBatch(asyncScheduler.now()); // null until 500 items or 250 ms
  * ```
  */
 export class BatchQueue<T> {

@@ -16,6 +16,7 @@ import { isPromiseLike } from '../internal/is-promise-like.js';
  *
  * @example
  * ```ts
+ * const writer = new BatchWriter<Row>(writerConfig);
  * const batch = writer.begin(items, scheduler.now());
  * ```
  */
@@ -80,7 +81,17 @@ class Failure {
  *
  * @example
  * ```ts
- * const config: BatchWriterConfig<Row> = { id, write, scheduler, breaker, retryPolicy, writeTimeoutMs, counters, report, settled };
+ * const config: BatchWriterConfig<Row> = {
+ *   id: 'rows',
+ *   write: sink,
+ *   scheduler: asyncScheduler,
+ *   breaker: null,
+ *   retryPolicy: new RetryPolicy({ maxAttempts: 3 }),
+ *   writeTimeoutMs: 30_000,
+ *   counters: new CoordinatorCounters('rows'),
+ *   report: (report) => log.warn(report.kind, report.error),
+ *   settled: (batch, reason) => log.info(batch.items.length, reason ?? 'written'),
+ * };
  * ```
  */
 export interface BatchWriterConfig<T> {
@@ -110,7 +121,7 @@ export interface BatchWriterConfig<T> {
  *
  * @example
  * ```ts
- * const writer = new BatchWriter<Row>(config);
+ * const writer = new BatchWriter<Row>(writerConfig); // a BatchWriterConfig
  * await writer.process(writer.begin(items, scheduler.now()));
  * ```
  */

@@ -10,7 +10,7 @@ import type { DeadLetterRecord } from '../dead-letter/dead-letter-record.js';
  * @example
  * ```ts
  * coordinator.errors$.subscribe((report: CoordinatorErrorReport) => {
- *   if (report.kind === 'dead-letter') alert('dead-letter queue failing', report.error);
+ *   if (report.kind === 'dead-letter') alert(`dead-letter queue failing: ${String(report.error)}`);
  *   else log.warn({ kind: report.kind, err: report.error });
  * });
  * ```

@@ -40,7 +40,7 @@ export interface ResolvedStreamOptions {
  *
  * @example
  * ```ts
- * const { highWaterMark, stop } = resolveStreamOptions('toWritableStream', options);
+ * const { highWaterMark, stop } = resolveStreamOptions('toWritableStream', { highWaterMark: 64 });
  * ```
  */
 export function resolveStreamOptions(

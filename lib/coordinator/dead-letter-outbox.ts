@@ -16,7 +16,7 @@ import { isPromiseLike } from '../internal/is-promise-like.js';
  *
  * @example
  * ```ts
- * const outbox = new DeadLetterOutbox<Row>('rows', queue, scheduler, (record, error) => log(error));
+ * const outbox = new DeadLetterOutbox<Row>('rows', new MemoryDeadLetterQueue<Row>(), scheduler, (record, cause) => log(cause));
  * outbox.put(items, 'retries_exhausted', error, 5);
  * await outbox.settle(1_000, 10_000);
  * ```

@@ -27,7 +27,17 @@ interface PendingLevel {
  *
  * @example
  * ```ts
- * const config: PressureSignalConfig = { id, source, capacity, watermarks, scheduler, bus, depth, circuitState, stopped };
+ * const config: PressureSignalConfig = {
+ *   id: 'rows',
+ *   source: 'ingest',
+ *   capacity: 10_000,
+ *   watermarks: resolveWatermarks(DEFAULT_WATERMARKS),
+ *   scheduler: asyncScheduler,
+ *   bus: feedbackBus(),
+ *   depth: () => queue.size,
+ *   circuitState: () => 'closed',
+ *   stopped: () => false,
+ * };
  * ```
  */
 export interface PressureSignalConfig {
@@ -57,7 +67,7 @@ export interface PressureSignalConfig {
  *
  * @example
  * ```ts
- * const signal = new PressureSignal(config);
+ * const signal = new PressureSignal(signalConfig); // a PressureSignalConfig
  * signal.depthChanged(); // after every operation that may change the depth
  * signal.level$.subscribe((level) => console.log(level));
  * ```

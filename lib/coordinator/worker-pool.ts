@@ -4,11 +4,14 @@
  *
  * @example
  * ```ts
- * const source: WorkSource<number[]> = {
+ * const queue = new BatchQueue<Row>(500, 250, scheduler, 10_000, () => pool.wakeOne());
+ * let stopped = false;
+ * const source: WorkSource<Row[]> = {
  *   take: () => queue.takeBatch(scheduler.now()),
  *   process: (batch) => write(batch),
  *   finished: () => stopped,
  * };
+ * const pool = new WorkerPool(4, source);
  * ```
  */
 export interface WorkSource<W> {
@@ -42,7 +45,7 @@ export interface ConcurrencyBound {
  *
  * @example
  * ```ts
- * const pool = new WorkerPool(4, source);
+ * const pool = new WorkerPool(4, workSource); // a WorkSource
  * pool.start();
  * pool.wakeOne(); // after queueing work
  * ```

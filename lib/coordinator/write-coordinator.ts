@@ -39,7 +39,6 @@ import type { AsyncDisposableLike } from '../internal/platform-types.js';
  *   id: 'rows',
  *   sink: (batch, { signal }) => db.insert(batch, { signal }),
  * });
- * coordinator.start();
  * coordinator.level$.subscribe((level) => console.log('pressure', level));
  * for (const row of rows) await coordinator.submit(row); // waits only while full
  * const report = await coordinator.stop(); // { drained, written, deadLettered, durationMs }
@@ -147,12 +146,15 @@ export class WriteCoordinator<T> {
 
   /**
    * Starts the workers. Idempotent while running. Items submitted before `start` wait in the queue.
+   * With `autoStart` (the default) the first `submit` starts the coordinator, so calling this is
+   * needed only after `autoStart: false`, or to start (and claim the id on the bus) before any item.
    *
    * @throws CoordinatorClosedError after `stop` (a stopped coordinator is final).
    * @example
    * ```ts
-   * const coordinator = new WriteCoordinator({ sink });
-   * coordinator.start();
+   * const coordinator = new WriteCoordinator({ sink, autoStart: false });
+   * for (const row of rows) coordinator.trySubmit(row); // accepted up to capacity, not written yet
+   * coordinator.start(); // now the workers write them
    * ```
    */
   start(): void {

@@ -23,6 +23,7 @@ export class MemoryDeadLetterQueue<T> implements DeadLetterQueue<T> {
    *
    * @example
    * ```ts
+   * const deadLetter = new MemoryDeadLetterQueue<Tick>();
    * deadLetter.put({ ts: Date.now(), coordinatorId: 'a', reason: 'shutdown', error, attempts: 0, items });
    * ```
    */
@@ -35,6 +36,7 @@ export class MemoryDeadLetterQueue<T> implements DeadLetterQueue<T> {
    *
    * @example
    * ```ts
+   * const deadLetter = new MemoryDeadLetterQueue<Tick>();
    * deadLetter.records.filter((r) => r.reason === 'non_retryable');
    * ```
    */
@@ -47,6 +49,7 @@ export class MemoryDeadLetterQueue<T> implements DeadLetterQueue<T> {
    *
    * @example
    * ```ts
+   * const deadLetter = new MemoryDeadLetterQueue<Tick>();
    * if (deadLetter.size > 0) console.warn(`${deadLetter.size} batches dead-lettered`);
    * ```
    */
@@ -61,6 +64,7 @@ export class MemoryDeadLetterQueue<T> implements DeadLetterQueue<T> {
    * @throws RangeError unless `max` is an integer `>= 0`.
    * @example
    * ```ts
+   * const deadLetter = new MemoryDeadLetterQueue<Tick>();
    * for (const record of deadLetter.replay(10)) await coordinator.submitMany(record.items);
    * ```
    */

@@ -9,7 +9,9 @@ import { hasBrand } from '../internal/has-brand.js';
  *
  * @example
  * ```ts
- * bus.errors$.subscribe((e) => logger.warn({ event: e.event, cause: e.cause }, e.message));
+ * bus.errors$.subscribe((e) => {
+ *   if (isFeedbackListenerError(e)) logger.warn({ event: e.event, cause: e.cause }, e.message);
+ * });
  * ```
  */
 export class FeedbackListenerError extends BackpressureError {

@@ -8,7 +8,7 @@ import { hasBrand } from '../internal/has-brand.js';
  * @example
  * ```ts
  * queue.close();
- * await queue.offer(1).catch((e) => isQueueClosedError(e)); // true
+ * await queue.offer(tick).catch((e) => isQueueClosedError(e)); // true
  * ```
  */
 export class QueueClosedError extends BackpressureError {

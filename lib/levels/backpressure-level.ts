@@ -14,7 +14,7 @@ export type BackpressureLevel = 'ok' | 'soft' | 'hard';
  *
  * @example
  * ```ts
- * BACKPRESSURE_LEVELS.includes(value); // is `value` a level?
+ * for (const level of BACKPRESSURE_LEVELS) gauge.set({ level }, level === coordinator.level ? 1 : 0);
  * ```
  */
 export const BACKPRESSURE_LEVELS: readonly BackpressureLevel[] = Object.freeze(['ok', 'soft', 'hard']);

@@ -87,7 +87,6 @@ export interface ResubmitResult {
  *
  * const deadLetter = new FileDeadLetterQueue<Tick>({ path: './dead-letters.ndjson', fsync: true });
  * const coordinator = new WriteCoordinator<Tick>({ sink, deadLetter });
- * coordinator.start();
  * // after an outage, feed what was dead-lettered back in:
  * const { records, items, failed } = await deadLetter.resubmit(coordinator);
  * ```

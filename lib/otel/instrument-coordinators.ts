@@ -101,7 +101,7 @@ export interface CoordinatorInstruments {
  * import { instrumentCoordinators } from 'rxjs-backpressure/otel';
  *
  * const provider = new MeterProvider({ readers: [new PrometheusExporter({ port: 9464 })] });
- * const instruments = instrumentCoordinators([rows, ticks], {
+ * const instruments = instrumentCoordinators([bars, quotes], {
  *   meter: provider.getMeter('ingest'),
  * });
  * // at shutdown

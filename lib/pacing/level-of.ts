@@ -18,7 +18,7 @@ import { assertObservable, createLevelTracker } from './level-input.js';
  * @example
  * ```ts
  * const level$ = levelOf(feedbackBus().feedback$, 'bars');
- * bars$.pipe(throttleByLevel(level$)).subscribe((bar) => coordinator.submit(bar));
+ * bars$.pipe(throttleByLevel(level$), submitTo(coordinator)).subscribe();
  * ```
  */
 export function levelOf(

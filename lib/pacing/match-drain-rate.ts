@@ -126,8 +126,8 @@ export interface MatchDrainRateOptions {
  * ```ts
  * const rate$ = matchDrainRate(coordinator, { initial: 1_000 });
  * readings$
- *   .pipe(pace(rate$, { burst: coordinator.batchSize }))
- *   .subscribe((reading) => void coordinator.submit(reading).catch(report));
+ *   .pipe(pace(rate$, { burst: coordinator.batchSize }), submitTo(coordinator, { onRefused: report }))
+ *   .subscribe();
  * ```
  */
 export function matchDrainRate(

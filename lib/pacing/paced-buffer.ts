@@ -30,7 +30,7 @@ export type BufferOverflow = 'error' | 'drop-oldest' | 'drop-newest';
  *
  * @example
  * ```ts
- * const overflow = BUFFER_OVERFLOW_STRATEGIES.includes(env.OVERFLOW) ? env.OVERFLOW : 'error';
+ * const overflow = BUFFER_OVERFLOW_STRATEGIES.find((strategy) => strategy === env.OVERFLOW) ?? 'error';
  * ```
  */
 export const BUFFER_OVERFLOW_STRATEGIES: readonly BufferOverflow[] = Object.freeze([

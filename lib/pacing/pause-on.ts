@@ -42,8 +42,8 @@ const RESUME_LEVELS: readonly BackpressureLevel[] = ['ok', 'soft'];
  * @example
  * ```ts
  * ticks$
- *   .pipe(pauseWhile(pauseOn(coordinator.level$), { maxBuffered: 50_000 }))
- *   .subscribe((tick) => void coordinator.submit(tick).catch(report));
+ *   .pipe(pauseWhile(pauseOn(coordinator.level$), { maxBuffered: 50_000 }), submitTo(coordinator))
+ *   .subscribe({ error: report });
  * ```
  */
 export function pauseOn(

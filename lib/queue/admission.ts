@@ -19,6 +19,7 @@ type Entry<T> = T | typeof READY;
  *
  * @example
  * ```ts
+ * const items: number[] = [];
  * const target: AdmissionTarget<number> = {
  *   held: () => items.length,
  *   store: (item) => items.push(item),
@@ -72,7 +73,8 @@ export interface AdmissionTarget<T> {
  *
  * @example
  * ```ts
- * const admission = new Admission<number>(100, 'block', asyncScheduler, target);
+ * const admission = new Admission<number>(100, 'block', asyncScheduler, admissionTarget); // an AdmissionTarget<number>
+ * const item = 42;
  * if (!admission.tryAdmit(item, 1)) await admission.overflowed(item, 1, signal, timeoutMs);
  * admission.admitWaiting(); // after room was freed
  * ```

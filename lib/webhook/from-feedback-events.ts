@@ -16,7 +16,7 @@ import { messageOf } from '../internal/message-of.js';
  *
  * @example
  * ```ts
- * const source: EventSourceLike = new EventSource('/feedback/events');
+ * const source: EventSourceLike = new EventSourcePolyfill('/feedback/events');
  * ```
  */
 export interface EventSourceLike {

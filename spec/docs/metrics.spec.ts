@@ -110,6 +110,10 @@ describe('docs/metrics.md', () => {
   });
 });
 
+/** Each series of a scrape (name and labels, without the value), e.g. `mds_x{coord_id="ticks"}`. */
+const seriesIn = (scrape: string) =>
+  new Set([...scrape.matchAll(/^(mds_[a-z_]+(?:\{[^}]*\})?) \S+$/gm)].map(([, series]) => series!));
+
 describe('examples/metrics.mjs', () => {
   it('prints a scrape with every metric, and balances its accounting', () => {
     const run = spawnSync(process.execPath, [resolve(root, 'examples/metrics.mjs')], {
@@ -117,6 +121,11 @@ describe('examples/metrics.mjs', () => {
       timeout: 60_000,
     });
     expect(run.status).toBe(0);
+    // The page's scrape is this example's output: every series it shows is in a fresh run too.
+    const documented = seriesIn(/## A real scrape[\s\S]*?```text\n([\s\S]*?)```/.exec(doc)![1]!);
+    const real = seriesIn(run.stdout);
+    expect(documented.size).toBeGreaterThan(30);
+    expect([...documented].filter((series) => !real.has(series))).toEqual([]);
     for (const name of exportedNames.keys()) expect(run.stdout).toMatch(new RegExp(`^${name}[{ ]`, 'm'));
     expect(run.stdout).toMatch(
       /^mds_coord_items_dead_lettered_total\{coord_id="ticks",reason="non_retryable"\} 5$/m,

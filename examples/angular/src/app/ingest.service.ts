@@ -10,7 +10,7 @@ import {
 } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { firstValueFrom, map, type Observable, type Subscription } from 'rxjs';
-import { WriteCoordinator, pauseWhile, type BackpressureLevel } from 'rxjs-backpressure';
+import { WriteCoordinator, pauseWhile, submitTo, type BackpressureLevel } from 'rxjs-backpressure';
 import { abortWith } from './abort-with';
 
 /** One user interaction, sent to the server in batches. */
@@ -66,6 +66,7 @@ export class IngestService implements OnDestroy {
         await firstValueFrom(this.http.post(this.url, batch).pipe(abortWith(signal)));
       },
     });
+    // Started now: submitTo hands events over with trySubmit, which does not start an idle one.
     coordinator.start();
     return coordinator;
   });
@@ -84,18 +85,20 @@ export class IngestService implements OnDestroy {
   /**
    * Sends every event of `events$`, paused while the level is `hard` and resumed in order when
    * it falls back (up to 10 000 events are held; more errors the stream rather than losing any).
-   * Each released event is submitted synchronously, so the submit that reaches `hard` stops the
-   * release before the next one.
+   * `submitTo` hands each released event over synchronously (`trySubmit`), so the submit that
+   * reaches `hard` stops the release before the next one; what the coordinator refuses is counted.
    */
   send(events$: Observable<UiEvent>): Subscription {
     const paused$ = this.level$.pipe(map((level) => level === 'hard'));
-    return events$.pipe(pauseWhile(paused$)).subscribe({
-      next: (event) => {
-        this.coordinator.submit(event).catch(() => this.refusedCount.update((n) => n + 1));
-      },
-      // The source's errors, or a pause that outlasted the buffer: nothing is dropped silently.
-      error: (error: unknown) => this.errorHandler.handleError(error),
-    });
+    return events$
+      .pipe(
+        pauseWhile(paused$),
+        submitTo(this.coordinator, { onRefused: () => this.refusedCount.update((n) => n + 1) }),
+      )
+      .subscribe({
+        // The source's errors, or a pause that outlasted the buffer: nothing is dropped silently.
+        error: (error: unknown) => this.errorHandler.handleError(error),
+      });
   }
 
   ngOnDestroy(): void {
