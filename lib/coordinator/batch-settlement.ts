@@ -11,7 +11,11 @@ import { STOPPED, STOPPING, heldItems, type CoordinatorCore } from './coordinato
  *
  * @example
  * ```ts
- * const pool = new WorkerPool(4, { take: () => takeBatch(core), process, finished });
+ * const pool = new WorkerPool(4, {
+ *   take: () => takeBatch(core),
+ *   process: (batch) => core.writer.process(batch),
+ *   finished: () => workersMayEnd(core),
+ * });
  * ```
  */
 export function takeBatch<T>(core: CoordinatorCore<T>): Batch<T> | null {
@@ -41,7 +45,7 @@ export function workersMayEnd<T>(core: CoordinatorCore<T>): boolean {
  *
  * @example
  * ```ts
- * const writer = new BatchWriter({ ...config, settled: (batch, reason, error) => settleBatch(core, batch, reason, error) });
+ * const writer = new BatchWriter({ ...writerConfig, settled: (batch, reason, error) => settleBatch(core, batch, reason, error) });
  * ```
  */
 export function settleBatch<T>(

@@ -88,7 +88,7 @@ class Failure {
  *   breaker: null,
  *   retryPolicy: new RetryPolicy({ maxAttempts: 3 }),
  *   writeTimeoutMs: 30_000,
- *   counters: new CoordinatorCounters('rows'),
+ *   counters: new CoordinatorCounters('rows', () => 4),
  *   report: (report) => log.warn(report.kind, report.error),
  *   settled: (batch, reason) => log.info(batch.items.length, reason ?? 'written'),
  * };

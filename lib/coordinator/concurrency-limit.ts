@@ -6,7 +6,7 @@
  * @internal
  * @example
  * ```ts
- * const cut = Math.floor(limit * CONCURRENCY_LAW.decreaseRatio);
+ * const cut = Math.floor(8 * CONCURRENCY_LAW.decreaseRatio); // 7
  * ```
  */
 export const CONCURRENCY_LAW = {
@@ -71,7 +71,7 @@ export interface ConcurrencyBounds {
  *
  * @example
  * ```ts
- * limit.record({ epoch, latencyMs: scheduler.now() - startedAt, failed: false, saturated: true });
+ * law.record({ epoch: law.epoch, latencyMs: scheduler.now() - startedAt, failed: false, saturated: true });
  * ```
  */
 export interface ConcurrencySample {

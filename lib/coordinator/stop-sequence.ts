@@ -135,7 +135,9 @@ export function finalize<T>(core: CoordinatorCore<T>, reason: CoordinatorClosedE
  *
  * @example
  * ```ts
- * return stopReport(core.counters, before, core.scheduler.now() - startedAt);
+ * const before = totalsOf(core.counters);
+ * // ... the stop runs ...
+ * const report = stopReport(core.counters, before, core.scheduler.now() - startedAt);
  * ```
  */
 export function stopReport(

@@ -52,7 +52,7 @@ export interface WriteCoordinatorOptions<T> {
    * @example
    * ```ts
    * // At most 64 MiB of payloads held, whatever their number.
-   * new WriteCoordinator<Buffer>({ sink, capacity: 64 * 1024 * 1024, weigh: (b) => b.byteLength });
+   * new WriteCoordinator<Buffer>({ sink: uploadChunks, capacity: 64 * 1024 * 1024, weigh: (b) => b.byteLength });
    * ```
    */
   readonly weigh?: (item: T) => number;
@@ -160,7 +160,7 @@ export interface SubmitOptions {
  * @example
  * ```ts
  * const weight = payload.byteLength;
- * while (!coordinator.trySubmit(payload)) await coordinator.ready({ weight });
+ * while (!uploads.trySubmit(payload)) await uploads.ready({ weight });
  * ```
  */
 export interface ReadyOptions extends SubmitOptions {

@@ -11,8 +11,9 @@ import { BackpressureError } from './backpressure-error.js';
  * try {
  *   broadcaster.start(otherBus);
  * } catch (error) {
- *   if (isAlreadyStartedError(error)) broadcaster.stop().then(() => broadcaster.start(otherBus));
- *   else throw error;
+ *   if (!isAlreadyStartedError(error)) throw error;
+ *   broadcaster.stop();
+ *   broadcaster.start(otherBus);
  * }
  * ```
  */

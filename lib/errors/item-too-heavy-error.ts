@@ -8,7 +8,7 @@ import { BackpressureError } from './backpressure-error.js';
  *
  * @example
  * ```ts
- * const coordinator = new WriteCoordinator<Buffer>({ sink, capacity: 1_048_576, weigh: (b) => b.length });
+ * const coordinator = new WriteCoordinator<Buffer>({ sink: uploadChunks, capacity: 1_048_576, weigh: (b) => b.length });
  * await coordinator.submit(Buffer.alloc(2_000_000)).catch((e) => {
  *   if (isItemTooHeavyError(e)) console.log(e.weight, e.capacity); // 2000000 1048576
  * });
@@ -41,7 +41,7 @@ export class ItemTooHeavyError extends BackpressureError {
  *
  * @example
  * ```ts
- * if (isItemTooHeavyError(error)) await uploadInParts(item);
+ * if (isItemTooHeavyError(error)) await uploadInParts(payload);
  * ```
  */
 export function isItemTooHeavyError(error: unknown): error is ItemTooHeavyError {

@@ -7,7 +7,7 @@ import { describeValue } from '../internal/describe-value.js';
  * @throws TypeError naming the option and the value found.
  * @example
  * ```ts
- * const weigh = resolveWeigh(options.weigh); // null: count items
+ * const weigh = resolveWeigh<Buffer>((b: Buffer) => b.byteLength); // resolveWeigh(undefined) is null: count items
  * ```
  */
 export function resolveWeigh<T>(weigh: unknown): ((item: T) => number) | null {

@@ -25,6 +25,9 @@ import type { BatchWriterConfig } from '../../lib/coordinator/batch-writer.js';
 import type { PressureSignalConfig } from '../../lib/coordinator/pressure-signal.js';
 import type { WorkSource } from '../../lib/coordinator/worker-pool.js';
 import type { AdmissionTarget } from '../../lib/queue/admission.js';
+import type { CoordinatorCore } from '../../lib/coordinator/coordinator-core.js';
+import type { ConcurrencyLimit } from '../../lib/coordinator/concurrency-limit.js';
+import type { CoordinatorClosedError, OverflowStrategy } from 'rxjs-backpressure';
 import type { FileDeadLetterQueue, FeedbackReceiver } from 'rxjs-backpressure/node';
 import type { EventSourceConstructor, HttpFeedbackBroadcaster } from 'rxjs-backpressure/webhook';
 
@@ -171,3 +174,22 @@ export declare const writerConfig: BatchWriterConfig<Tick>;
 export declare const signalConfig: PressureSignalConfig;
 export declare const workSource: WorkSource<Tick[]>;
 export declare const admissionTarget: AdmissionTarget<number>;
+export declare const core: CoordinatorCore<Tick>;
+export declare const law: ConcurrencyLimit;
+/** The error a stop refuses and dead-letters with (`beginStop`'s result). */
+export declare const closed: CoordinatorClosedError;
+export declare const startedAt: number;
+export declare const capacity: number;
+export declare const overflow: OverflowStrategy;
+
+// Byte-weighted examples: payloads and the coordinator that uploads them.
+export declare const payload: Buffer;
+export declare const uploads: WriteCoordinator<Buffer>;
+export declare const uploadChunks: SinkFunction<Buffer>;
+export declare function uploadInParts(payload: Buffer): Promise<void>;
+export declare function upload(
+  batch: readonly Buffer[],
+  options: { signal: AbortSignal | { readonly aborted: boolean } },
+): Promise<void>;
+export declare const otherBus: FeedbackBus;
+export declare const limitGauge: Gauge;
