@@ -47,8 +47,6 @@ const coordinator = new WriteCoordinator({
   deadLetter,
   bus: null,
 });
-// submitTo hands bars over with trySubmit, which does not start an idle coordinator.
-coordinator.start();
 
 console.log(
   `${options.paced ? 'Paced' : 'Unpaced'} producer -> WriteCoordinator (capacity ${capacity}, ${WORKERS} workers, ` +

@@ -45,8 +45,6 @@ const coordinator = new WriteCoordinator({
   overflow: 'reject', // refusals would show; pacing keeps them at zero
   bus: null,
 });
-// submitTo hands rows over with trySubmit, which does not start an idle coordinator.
-coordinator.start();
 
 let refused = 0;
 try {

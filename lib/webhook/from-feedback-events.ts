@@ -21,8 +21,11 @@ import { messageOf } from '../internal/message-of.js';
  */
 export interface EventSourceLike {
   readonly readyState: number;
-  onmessage: ((event: { readonly data: unknown }) => unknown) | null;
-  onerror: ((event: unknown) => unknown) | null;
+  // The handlers are declared through a method's type so that their parameter is compared
+  // bivariantly: the platform's `EventSource`, whose handlers take a `MessageEvent` / `Event`, must
+  // be assignable under strictFunctionTypes.
+  onmessage: { handle(event: { readonly data: unknown }): unknown }['handle'] | null;
+  onerror: { handle(event: unknown): unknown }['handle'] | null;
   close(): void;
 }
 

@@ -60,11 +60,14 @@ async function agree(capacity: number, marks: Watermarks, run: Step[]): Promise<
   const depths = new Subject<number>();
   let depthLevel: BackpressureLevel = 'ok';
   depths.pipe(toBackpressureLevel(capacity, marks, clock)).subscribe((l) => (depthLevel = l));
+  // Both start from an empty coordinator ('soft' already when the soft watermark is 0).
+  depths.next(0);
+  const initial = depthLevel;
   const emitted: BackpressureLevel[] = [];
   const events: FeedbackEvent[] = [];
   signal.level$.subscribe((l) => emitted.push(l));
   signal.feedback$.subscribe((e) => events.push(e));
-  const expected: BackpressureLevel[] = ['ok'];
+  const expected: BackpressureLevel[] = [initial];
   let holding = false;
   for (const step of run) {
     if ('depth' in step) {
@@ -86,7 +89,7 @@ async function agree(capacity: number, marks: Watermarks, run: Step[]): Promise<
   }
   expect(emitted).toEqual(expected);
   // Each event starts where the one before ended.
-  events.forEach((e, i) => expect(e.previousLevel).toBe(i === 0 ? 'ok' : events[i - 1]!.level));
+  events.forEach((e, i) => expect(e.previousLevel).toBe(i === 0 ? initial : events[i - 1]!.level));
   signal.complete();
 }
 

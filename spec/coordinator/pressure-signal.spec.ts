@@ -59,6 +59,32 @@ describe('PressureSignal', () => {
     ]);
   });
 
+  it("starts at 'soft' when the soft watermark is 0, as toBackpressureLevel does for a first depth of 0", () => {
+    const clock = new VirtualClock();
+    const watermarks = { soft: 0, softExit: 0, hardExit: 0.5, hard: 0.9 };
+    const signal = new PressureSignal({
+      id: 'p',
+      source: 'spec',
+      capacity: 10,
+      watermarks: resolveWatermarks(watermarks),
+      scheduler: clock,
+      bus: null,
+      depth: () => 0,
+      circuitState: () => 'closed',
+      stopped: () => false,
+    });
+    const twin: BackpressureLevel[] = [];
+    const depths = new Subject<number>();
+    depths.pipe(toBackpressureLevel(10, watermarks, clock)).subscribe((l) => twin.push(l));
+    depths.next(0);
+    const levels: BackpressureLevel[] = [];
+    signal.level$.subscribe((l) => levels.push(l));
+    expect(signal.level).toBe('soft');
+    expect(levels).toEqual(twin);
+    expect(signal.timeInLevel()).toEqual({ ok: 0, soft: 0, hard: 0 });
+    signal.complete();
+  });
+
   it('gives depth$ subscribers the current depth, then every change', () => {
     const { signal, setDepth } = setup();
     setDepth(3);

@@ -1,4 +1,4 @@
-import { type WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
+import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import { isCoordinatorClosedError } from '../../lib/errors/coordinator-closed-error.js';
 import { expectBalanced, gatedCoordinator } from './helpers.js';
 import { VirtualClock } from '../support/virtual-clock.js';
@@ -95,6 +95,41 @@ describe('WriteCoordinator.trySubmit', () => {
     }
     expect(isCoordinatorClosedError(thrown)).toBe(true);
     expect(coordinator.health()).toMatchObject({ submitted: 1, written: 1, rejected: 0 });
+  });
+
+  it('starts an idle coordinator, as submit does, so that its items are written without start()', async () => {
+    const written: number[] = [];
+    const coordinator = new WriteCoordinator<number>({
+      bus: null,
+      scheduler: clock,
+      flushIntervalMs: 0,
+      sink: (batch) => void written.push(...batch),
+    });
+    stopAll.push(coordinator as WriteCoordinator<unknown>);
+    expect(coordinator.state).toBe('idle');
+    expect(coordinator.trySubmit(1)).toBe(true);
+    expect(coordinator.state).toBe('running');
+    await waitFor(() => written.length === 1, 1_000, 'the write');
+    expect(written).toEqual([1]);
+  });
+
+  it('with autoStart: false, accepts and holds items until start()', async () => {
+    const written: number[] = [];
+    const coordinator = new WriteCoordinator<number>({
+      bus: null,
+      scheduler: clock,
+      autoStart: false,
+      flushIntervalMs: 0,
+      sink: (batch) => void written.push(...batch),
+    });
+    stopAll.push(coordinator as WriteCoordinator<unknown>);
+    expect(coordinator.trySubmit(1)).toBe(true);
+    await clock.advance(1_000);
+    expect(coordinator.state).toBe('idle');
+    expect(written).toEqual([]);
+    coordinator.start();
+    await waitFor(() => written.length === 1, 1_000, 'the write');
+    expect(written).toEqual([1]);
   });
 
   it('does not overtake a submit waiting for room', async () => {

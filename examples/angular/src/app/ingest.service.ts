@@ -66,8 +66,6 @@ export class IngestService implements OnDestroy {
         await firstValueFrom(this.http.post(this.url, batch).pipe(abortWith(signal)));
       },
     });
-    // Started now: submitTo hands events over with trySubmit, which does not start an idle one.
-    coordinator.start();
     return coordinator;
   });
 
