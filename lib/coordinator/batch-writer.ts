@@ -1,5 +1,4 @@
-import type { SchedulerLike, Subscription } from 'rxjs';
-import { MAX_DELAY_MS } from '../internal/validate.js';
+import type { SchedulerLike } from 'rxjs';
 import { WriteTimeoutError, isWriteTimeoutError } from '../errors/write-timeout-error.js';
 import type { CoordinatorClosedError } from '../errors/coordinator-closed-error.js';
 import type { RetryPolicyLike } from '../retry/retry-policy.js';
@@ -10,6 +9,7 @@ import type { CoordinatorErrorReport } from './coordinator-error-report.js';
 import type { CoordinatorCounters } from './coordinator-counters.js';
 import type { ConcurrencyLimit } from './concurrency-limit.js';
 import { isPromiseLike } from '../internal/is-promise-like.js';
+import { abortableSleep } from '../internal/abortable-sleep.js';
 
 /**
  * @internal A batch held by a worker, from the moment it is taken until its outcome.
@@ -359,22 +359,7 @@ export class BatchWriter<T> {
 
   /** Waits `ms` on the scheduler; resolves `false` at once when `signal` aborts. */
   private sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-    if (signal.aborted) return Promise.resolve(false);
-    return new Promise<boolean>((resolve) => {
-      let timer: Subscription | undefined = undefined;
-      const onAbort = (): void => {
-        timer?.unsubscribe();
-        resolve(false);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      timer = this.config.scheduler.schedule(
-        () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(true);
-        },
-        // A custom policy may return anything: timers cannot wait longer than MAX_DELAY_MS.
-        ms > 0 ? Math.min(ms, MAX_DELAY_MS) : 0,
-      );
-    });
+    // A custom policy may return anything: the sleep cuts it to what a timer can wait.
+    return abortableSleep(ms, signal, this.config.scheduler);
   }
 }

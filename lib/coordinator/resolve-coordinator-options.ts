@@ -2,14 +2,7 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { resolveWatermarks, type ResolvedWatermarks } from '../levels/watermarks.js';
 import { feedbackBus, type FeedbackBus } from '../feedback/feedback-bus.js';
 import { OVERFLOW_STRATEGIES, type OverflowStrategy } from '../queue/bounded-queue.js';
-import {
-  MAX_DELAY_MS,
-  assertDelayMs,
-  assertInteger,
-  assertNonEmptyString,
-  assertOneOf,
-  assertPositiveNumber,
-} from '../internal/validate.js';
+import { assertDelayMs, assertInteger, assertNonEmptyString, assertOneOf } from '../internal/validate.js';
 import { describeValue } from '../internal/describe-value.js';
 import { toRetryPolicy, type RetryPolicyLike } from '../retry/retry-policy.js';
 import { CircuitBreaker } from '../circuit-breaker/circuit-breaker.js';
@@ -112,12 +105,7 @@ export function resolveCoordinatorOptions<T>(
   const checkedFlush = assertDelayMs('flushIntervalMs', flushIntervalMs);
   const checkedOverflow = assertOneOf('overflow', overflow, OVERFLOW_STRATEGIES);
   const resolvedWatermarks = resolveWatermarks(watermarks);
-  assertPositiveNumber('writeTimeoutMs', writeTimeoutMs);
-  if (writeTimeoutMs > MAX_DELAY_MS) {
-    throw new RangeError(
-      `writeTimeoutMs must be a finite number within (0, ${MAX_DELAY_MS}], found ${String(writeTimeoutMs)}`,
-    );
-  }
+  assertDelayMs('writeTimeoutMs', writeTimeoutMs, { positive: true });
   const retryPolicy = toRetryPolicy(retry);
   if (
     typeof scheduler !== 'object' ||

@@ -89,7 +89,11 @@ export function assertDelayMs(
   return value;
 }
 
-/** `ms` cut to `[0, MAX_DELAY_MS]`: for computed delays (a doubled backoff, a wait until a deadline). */
+/**
+ * `ms` cut to `[0, MAX_DELAY_MS]`: for computed delays (a doubled backoff, a wait until a deadline,
+ * whatever a custom retry policy returns). `NaN` is 0, so that a bad computation never becomes a
+ * timer rxjs would treat unpredictably.
+ */
 export function clampDelayMs(ms: number): number {
-  return Math.min(Math.max(0, ms), MAX_DELAY_MS);
+  return ms > 0 ? Math.min(ms, MAX_DELAY_MS) : 0;
 }

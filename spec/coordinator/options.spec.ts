@@ -106,7 +106,7 @@ describe('WriteCoordinator options', () => {
       'writeTimeoutMs 0',
       { writeTimeoutMs: 0 },
       RangeError,
-      'writeTimeoutMs must be a finite number > 0, found 0',
+      'writeTimeoutMs must be a finite number within (0, 2147483647], found 0',
     ],
     [
       'bad retry',
