@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as rxjs from 'rxjs';
 import ts from 'typescript';
+import { ENTRIES } from './package-sources.js';
 
 const root = resolve(__dirname, '../..');
 
@@ -75,16 +76,6 @@ export function virtualFileName(name: string, extension: '.ts' | '.mts' | '.mjs'
 
 export const projectRoot = root;
 
-const ENTRIES: Record<string, string> = {
-  'rxjs-backpressure': 'lib/index.ts',
-  'rxjs-backpressure/testing': 'lib/testing/index.ts',
-  'rxjs-backpressure/webhook': 'lib/webhook/index.ts',
-  'rxjs-backpressure/node': 'lib/node/index.ts',
-  'rxjs-backpressure/redis': 'lib/redis/index.ts',
-  'rxjs-backpressure/nats': 'lib/nats/index.ts',
-  'rxjs-backpressure/prometheus': 'lib/prometheus/index.ts',
-  'rxjs-backpressure/otel': 'lib/otel/index.ts',
-};
 const CONTEXT = 'spec/docs/example-context.ts';
 /** rxjs names that exist as types only (the runtime keys of `rxjs` give the rest). */
 const RXJS_TYPES = [

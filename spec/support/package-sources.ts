@@ -2,7 +2,8 @@ import { join, resolve } from 'node:path';
 import type { Plugin } from 'esbuild';
 
 const root = resolve(__dirname, '../..');
-const ENTRIES: Record<string, string> = {
+/** Each entry point of the package, as a user imports it, and its source file under lib/. */
+export const ENTRIES: Readonly<Record<string, string>> = {
   'rxjs-backpressure': 'lib/index.ts',
   'rxjs-backpressure/testing': 'lib/testing/index.ts',
   'rxjs-backpressure/webhook': 'lib/webhook/index.ts',
