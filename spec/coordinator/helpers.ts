@@ -25,7 +25,7 @@ export class RecordingSink<T> {
   }
 }
 
-/** Asserts the accounting invariant of DESIGN.md on a health snapshot. */
+/** Asserts the accounting invariant on a health snapshot: every item submitted is held, written, dead-lettered, dropped or rejected. */
 export function expectBalanced<T>(coordinator: WriteCoordinator<T>): void {
   const h = coordinator.health();
   expect(h.submitted).toBe(h.written + h.deadLettered + h.dropped + h.rejected + h.queueSize + h.inFlight);

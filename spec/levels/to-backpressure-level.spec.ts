@@ -176,7 +176,7 @@ describe('toBackpressureLevel', () => {
   });
 
   describe('against a reference state machine (property)', () => {
-    // Written independently of the implementation, straight from DESIGN.md's prose.
+    // Written independently of the implementation, straight from the documented rules of the levels.
     function reference(depths: number[], capacity: number, w: ResolvedWatermarks): BackpressureLevel[] {
       const out: BackpressureLevel[] = [];
       let level: BackpressureLevel = 'ok';
