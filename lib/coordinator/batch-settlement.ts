@@ -1,6 +1,7 @@
 import type { DeadLetterReason } from '../dead-letter/dead-letter-record.js';
 import type { Batch } from './batch-writer.js';
 import { STOPPED, STOPPING, heldItems, type CoordinatorCore } from './coordinator-core.js';
+import { refreshSteadyRoom } from './submission.js';
 
 // A batch's way out: taken by a worker, settled as written or dead-lettered, counted once, its
 // room handed to waiting submits, and the drain a stop waits for announced.
@@ -55,6 +56,9 @@ export function settleBatch<T>(
   error: unknown,
 ): void {
   const { counters, signal } = core;
+  // The room freed (and any waiter admitted into it) changes what the steady room was worked out
+  // from: no item takes the fast path until it is worked out again below.
+  core.steadyRoom = 0;
   const size = batch.items.length;
   const durationMs = core.scheduler.now() - batch.takenAt;
   if (reason === null) {
@@ -68,6 +72,7 @@ export function settleBatch<T>(
   // 'block' coordinator does not make the level flap down and up again.
   if (core.admission.waiting > 0 && core.lifecycle < STOPPING) core.admission.admitWaiting();
   signal.depthChanged();
+  refreshSteadyRoom(core);
   // A probe handed back without an outcome (non-retryable error) leaves the breaker half-open.
   if (signal.holding) signal.releaseIdleHold();
   if (core.drained !== null && heldItems(core) === 0) {

@@ -58,6 +58,16 @@ export interface CoordinatorCore<T> {
   readonly signal: PressureSignal;
   /** `IDLE`, `RUNNING`, `STOPPING` or `STOPPED`. */
   lifecycle: number;
+  /**
+   * How many more items `trySubmit` and `submit` may put straight into the queue, one each, with
+   * nothing to check and no level to work out: running, no `weigh`, nobody waiting, room left, and
+   * the level the same all the way. Set by `refreshSteadyRoom` after each depth change the full
+   * path handles; set to 0 before anything else changes what it promised (a batch settling, a
+   * wait joining, a new `depth$` subscriber, stop).
+   */
+  steadyRoom: number;
+  /** Whether `depth$` had subscribers when `steadyRoom` was worked out: the fast path emits each depth. */
+  depthObserved: boolean;
   /** Whether `start` claimed `id` on the bus (released at stop). */
   claimedId: boolean;
   /** Set while a stop waits for the drain: called once nothing is held any more. */

@@ -37,6 +37,7 @@ interface PendingLevel {
  *   depth: () => queue.size,
  *   circuitState: () => 'closed',
  *   stopped: () => false,
+ *   depthWatched: () => undefined,
  * };
  * ```
  */
@@ -53,6 +54,11 @@ export interface PressureSignalConfig {
   readonly circuitState: () => CircuitState;
   /** Whether the coordinator has stopped (a stopped coordinator's breaker holds nothing). */
   readonly stopped: () => boolean;
+  /**
+   * `depth$` got a subscriber: from now on every depth change must reach `depthChanged` or
+   * `depthRose` (the owner works out again the rise {@link PressureSignal.steadyRise} allowed).
+   */
+  readonly depthWatched?: () => void;
 }
 
 /**
@@ -117,7 +123,7 @@ export class PressureSignal {
             this.dwellEnded(previous, level),
           )
         : null;
-    this.depth$ = this.depthSubject.asObservable(() => this.reportedDepth);
+    this.depth$ = this.depthSubject.asObservable(() => this.depthOnSubscribe());
     this.level$ = this.levelSubject.asObservable(() => this.emittedLevel);
     this.feedback$ = this.feedbackSubject.asObservable();
     this.rebuildBand();
@@ -136,6 +142,50 @@ export class PressureSignal {
   /** Whether the breaker holds the level at `'hard'`. */
   get holding(): boolean {
     return this.circuitHolding;
+  }
+
+  /** Whether `depth$` has subscribers, who must see every depth (through `depthRose` on the fast path). */
+  get depthObserved(): boolean {
+    return this.depthSubject.observed;
+  }
+
+  /**
+   * How far the depth may rise from `depth`, the depth just announced, with the level staying the
+   * same all the way. Its owner may then let the depth rise that far without the level step: with
+   * nobody watching `depth$` without calling anything, otherwise calling `depthRose` for each
+   * item (even from inside an emission: the level being emitted is already the depth's). 0 with a
+   * minimum dwell time, whose timer must see every depth.
+   */
+  steadyRise(depth: number): number {
+    if (depth !== this.depthSeen) return 0;
+    return Math.max(0, this.bandHigh - 1 - depth);
+  }
+
+  /**
+   * The depth rose to `depth` within the rise `steadyRise` allowed: `depth$` subscribers get it,
+   * in order (queued behind an emission in progress), with no level step.
+   */
+  depthRose(depth: number): void {
+    this.depthSeen = depth;
+    if (this.emitting) {
+      this.pending.push(depth);
+      return;
+    }
+    this.reportedDepth = depth;
+    this.emitDepth(depth);
+  }
+
+  /**
+   * The depth a new `depth$` subscriber gets first. During an emission, the last one emitted (the
+   * rest follow in order). Otherwise the depth now, which may have risen past the last one seen
+   * here while nobody watched (see `steadyRise`): from now on every change is seen, from it on.
+   */
+  private depthOnSubscribe(): number {
+    this.config.depthWatched?.();
+    if (this.emitting) return this.reportedDepth;
+    const depth = this.config.depth();
+    this.depthSeen = this.reportedDepth = depth;
+    return depth;
   }
 
   /**

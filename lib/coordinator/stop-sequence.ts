@@ -47,6 +47,7 @@ export function totalsOf(counters: CoordinatorCounters): StopTotals {
 export function beginStop<T>(core: CoordinatorCore<T>, drain: boolean): CoordinatorClosedError {
   const wasIdle = core.lifecycle === IDLE;
   core.lifecycle = STOPPING;
+  core.steadyRoom = 0;
   const closed = new CoordinatorClosedError(core.id);
   // One error for every waiter, so that refusing 100 000 of them keeps stop's deadline (building
   // an error captures a stack); submitMany gives its call its own copy with `accepted`.

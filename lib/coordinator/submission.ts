@@ -47,6 +47,10 @@ export function offer<T>(
   item: T,
   options: SubmitOptions | undefined,
 ): Promise<void> {
+  if (core.steadyRoom > 0) {
+    takeSteady(core, item);
+    return RESOLVED;
+  }
   if (core.lifecycle !== RUNNING) {
     if (core.lifecycle >= STOPPING) return refuse(core, new CoordinatorClosedError(core.id));
     if (core.autoStart) {
@@ -69,6 +73,7 @@ export function offer<T>(
   }
   if (core.admission.tryAdmit(item, weight)) {
     core.signal.depthChanged();
+    refreshSteadyRoom(core);
     return RESOLVED;
   }
   return core.admission.overflowed(item, weight, options?.signal, options?.timeoutMs);
@@ -123,6 +128,10 @@ export async function submitMany<T>(
  * ```
  */
 export function trySubmit<T>(core: CoordinatorCore<T>, item: T): boolean {
+  if (core.steadyRoom > 0) {
+    takeSteady(core, item);
+    return true;
+  }
   if (core.lifecycle !== RUNNING) {
     if (core.lifecycle >= STOPPING) throw new CoordinatorClosedError(core.id);
     // As `submit` does: a producer fed through `trySubmit` (or `submitTo`) must not wait forever
@@ -132,6 +141,7 @@ export function trySubmit<T>(core: CoordinatorCore<T>, item: T): boolean {
   const weight = core.admission.weigh === null ? 1 : core.admission.weightOf(item);
   if (core.admission.claim(item, weight)) {
     core.signal.depthChanged();
+    refreshSteadyRoom(core);
     return true;
   }
   if (core.admission.refusesWhenFull) return false;
@@ -150,7 +160,49 @@ export function trySubmit<T>(core: CoordinatorCore<T>, item: T): boolean {
 export function ready<T>(core: CoordinatorCore<T>, options: ReadyOptions | undefined): Promise<void> {
   if (options !== undefined) checkReadyOptions(options);
   if (core.lifecycle >= STOPPING) return Promise.reject(new CoordinatorClosedError(core.id));
-  return core.admission.ready(options?.signal, options?.timeoutMs, options?.weight);
+  const result = core.admission.ready(options?.signal, options?.timeoutMs, options?.weight);
+  // A caller now waits for room: newcomers must not take the fast path ahead of it.
+  if (result !== RESOLVED) core.steadyRoom = 0;
+  return result;
+}
+
+/**
+ * @internal The fast path of `trySubmit` and `submit`, while `core.steadyRoom` allows it: the item
+ * goes straight into the queue, counted as submitted, with no admission test and no level step
+ * (it would admit it and find the level unchanged). `depth$` subscribers, if any, get the depth.
+ *
+ * @example
+ * ```ts
+ * if (core.steadyRoom > 0) takeSteady(core, row);
+ * ```
+ */
+export function takeSteady<T>(core: CoordinatorCore<T>, item: T): void {
+  core.steadyRoom--;
+  core.queue.push(item, 1);
+  core.counters.submitted++;
+  if (core.depthObserved) core.signal.depthRose(heldWeight(core));
+}
+
+/**
+ * @internal Works out how many items may next take the fast path (see `CoordinatorCore.steadyRoom`),
+ * after the depth change just announced: the room left and the rise the pressure signal allows
+ * with the level unchanged, whichever is less; 0 when the coordinator is not running, weighs its
+ * items or has anyone waiting.
+ *
+ * @example
+ * ```ts
+ * core.signal.depthChanged();
+ * refreshSteadyRoom(core);
+ * ```
+ */
+export function refreshSteadyRoom<T>(core: CoordinatorCore<T>): void {
+  if (core.lifecycle !== RUNNING || core.admission.weigh !== null) {
+    core.steadyRoom = 0;
+    return;
+  }
+  const held = heldWeight(core);
+  core.depthObserved = core.signal.depthObserved;
+  core.steadyRoom = Math.max(0, Math.min(core.admission.freeRoom(held), core.signal.steadyRise(held)));
 }
 
 /**
@@ -191,6 +243,7 @@ export function admissionTarget<T>(
       if (c.lifecycle >= STOPPING) return;
       c.admission.admitWaiting();
       c.signal.depthChanged();
+      refreshSteadyRoom(c);
     },
   };
 }

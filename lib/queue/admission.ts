@@ -144,6 +144,15 @@ export class Admission<T> {
   }
 
   /**
+   * The weight that offers may add now, given `held`, without waiting and without overtaking
+   * anyone: the capacity left after `held` and the room held for resolved `ready` calls, or 0
+   * while anyone waits.
+   */
+  freeRoom(held: number): number {
+    return this.waiters.length > 0 ? 0 : this.capacity - held - this.reserved;
+  }
+
+  /**
    * `tryAdmit`, or else the room held for a resolved {@link ready}: the caller of `trySubmit` after
    * `await ready()` was told it could come in.
    *
