@@ -102,6 +102,11 @@ export interface ReleasePolicy {
   wait(now: number): number | 'pause';
   /** Told each time a value is released, at `now`. */
   released(now: number): void;
+  /**
+   * `false` when the policy never looks at the time (`pauseWhile`): the clock is not read per
+   * value, and `now` is 0. @default true
+   */
+  readonly timed?: boolean;
 }
 
 /**
@@ -141,6 +146,20 @@ export class PacedBuffer<T> {
   /** Accepts a value from the source. */
   next(value: T): void {
     if (this.subscriber.closed) return;
+    if (this.buffer.length === 0 && this.timer === null && !this.releasing) {
+      // Nothing held back and nothing being released: a value the policy lets go now goes
+      // straight through, without a turn through the buffer (the common case while not paced).
+      const now = this.now();
+      const wait = this.policy.wait(now);
+      if (wait === 0) {
+        this.policy.released(now);
+        this.emit(value);
+        return;
+      }
+      this.buffer.push(value);
+      if (wait !== 'pause') this.schedule(wait);
+      return;
+    }
     if (this.buffer.length >= this.options.maxBuffered && !this.overflow(value)) return;
     this.buffer.push(value);
     // With a timer pending the buffer is waiting already; the new value goes after the others.
@@ -187,7 +206,7 @@ export class PacedBuffer<T> {
     this.releasing = true;
     try {
       while (this.buffer.length > 0 && !this.subscriber.closed) {
-        const now = this.scheduler.now();
+        const now = this.now();
         const wait = this.policy.wait(now);
         if (wait === 'pause') break;
         if (wait > 0) {
@@ -201,6 +220,24 @@ export class PacedBuffer<T> {
       this.releasing = false;
     }
     if (this.sourceDone && this.buffer.length === 0) this.subscriber.complete();
+  }
+
+  /**
+   * Emits a value that did not wait, as `release` would: values the source pushes from inside the
+   * emission wait their turn behind it, and a completion that came meanwhile is honoured after.
+   */
+  private emit(value: T): void {
+    this.releasing = true;
+    try {
+      this.subscriber.next(value);
+    } finally {
+      this.releasing = false;
+    }
+    if (this.timer === null && (this.buffer.length > 0 || this.sourceDone)) this.release();
+  }
+
+  private now(): number {
+    return this.policy.timed === false ? 0 : this.scheduler.now();
   }
 
   private schedule(wait: number): void {

@@ -61,7 +61,7 @@ export function pauseWhile<T>(
   return pacedOperator<T, boolean>('pauseWhile', paused$, bufferOptions, () => {
     let paused = false;
     return {
-      policy: { wait: () => (paused ? 'pause' : 0), released: () => undefined },
+      policy: { wait: () => (paused ? 'pause' : 0), released: () => undefined, timed: false },
       onControl: (value) => {
         if (typeof value !== 'boolean') {
           throw new TypeError(`paused$ must emit booleans, found ${describeValue(value)}`);

@@ -239,6 +239,49 @@ describe('pauseWhile', () => {
       expect(seen).toEqual([1, 2, 'done']);
     });
 
+    it('keeps order when the observer pushes into the source while values pass straight through', () => {
+      // Not nested: the value pushed from inside an emission goes out once that emission returns.
+      const source = new Subject<number>();
+      const seen: string[] = [];
+      source.pipe(pauseWhile(new BehaviorSubject(false), {}, scheduler)).subscribe((v) => {
+        seen.push(`in ${v}`);
+        if (v === 1) source.next(10);
+        seen.push(`out ${v}`);
+      });
+      source.next(1);
+      source.next(2);
+      expect(seen).toEqual(['in 1', 'out 1', 'in 10', 'out 10', 'in 2', 'out 2']);
+    });
+
+    it('completes when the source completes from inside a value passing straight through', () => {
+      const source = new Subject<number>();
+      const seen: (number | 'done')[] = [];
+      source.pipe(pauseWhile(new BehaviorSubject(false), {}, scheduler)).subscribe({
+        next: (v) => {
+          seen.push(v);
+          if (v === 1) source.complete();
+        },
+        complete: () => seen.push('done'),
+      });
+      source.next(1);
+      expect(seen).toEqual([1, 'done']);
+    });
+
+    it('holds a value that arrives while paused, without passing it through', () => {
+      const paused = new BehaviorSubject(false);
+      const source = new Subject<number>();
+      const seen: number[] = [];
+      source.pipe(pauseWhile(paused, {}, scheduler)).subscribe((v) => seen.push(v));
+      source.next(1);
+      paused.next(true);
+      source.next(2);
+      scheduler.flush();
+      expect(seen).toEqual([1]);
+      paused.next(false);
+      scheduler.flush();
+      expect(seen).toEqual([1, 2]);
+    });
+
     it('releases on a microtask by default', async () => {
       const paused = new BehaviorSubject(true);
       const seen: number[] = [];
