@@ -1,4 +1,4 @@
-// Scenario 12: adaptive worker concurrency. A simulated store whose write latency grows with the
+// Scenario 10: adaptive worker concurrency. A simulated store whose write latency grows with the
 // writes it runs at once: base × max(1, inFlight / 4)², so 4 at once is its best throughput (below,
 // it idles; above, every write slows more than the extra writes add). A producer keeps the
 // coordinator full. Fixed worker counts 1, 2, 4, 8, 16, 32 against `workers: { min: 1, max: 32 }`
@@ -6,7 +6,7 @@
 import { fmtInt, fmtMs, fmtPct, fmtRate, interleave, median, percentile, sleep } from '../harness.mjs';
 
 export const id = 'adaptive';
-export const title = '12. Adaptive worker concurrency against a store that slows past 4 writes at once';
+export const title = '10. Adaptive worker concurrency against a store that slows past 4 writes at once';
 
 const BASE_MS = 40;
 const KNEE = 4;

@@ -1,11 +1,11 @@
-// Scenario 3: what a value costs `submitTo` when values arrive in bursts (as `pauseWhile` releases
+// Scenario 1c: what a value costs `submitTo` when values arrive in bursts (as `pauseWhile` releases
 // them), against the recipe it replaces, `mergeMap((x) => coordinator.submit(x))`.
 import { Subject, mergeMap } from 'rxjs';
 import { checkCount } from '../peers.mjs';
 import { fmtInt, fmtRatio, interleave, median, now, tick } from '../harness.mjs';
 
 export const id = 'bursts';
-export const title = '3. Burst scaling: cost per value of bursts released at once';
+export const title = '1c. Burst scaling: cost per value of bursts released at once';
 
 const BURSTS = [10, 1_000, 10_000];
 const CAPACITY = 20_000;

@@ -1,4 +1,4 @@
-// Scenario 1e: the same feeds on this build and on the build of the last commit before the
+// Scenario 1d: the same feeds on this build and on the build of the last commit before the
 // coordinator was split into units (bench/reference-build.mjs), interleaved in one process, so that
 // "no throughput regression" is a ratio from one run rather than two runs on a shared machine.
 // `--ref=<commit>` compares against another commit instead (e.g. a branch point).
@@ -6,7 +6,7 @@ import { runAwaitedSubmit, runSubmitMany, runTrySubmit } from '../feeds.mjs';
 import { fmtInt, fmtRatio, interleave, median } from '../harness.mjs';
 
 export const id = 'split';
-export const title = '1e. Before and after the coordinator split: the same feeds on both builds';
+export const title = '1d. Before and after the coordinator split: the same feeds on both builds';
 
 /** The feeds both builds have (0.1 before the split had no `trySubmit`). */
 function feeds(lib, n) {

@@ -1,4 +1,4 @@
-// Scenario 4: end to end into SQLite (better-sqlite3, a WAL file, transactions of 500): a
+// Scenario 1e: end to end into SQLite (better-sqlite3, a WAL file, transactions of 500): a
 // hand-written prepared-statement loop (the ceiling) against the coordinator fed three ways, and a
 // hand-written consumer of the same push producer as the submitTo row (what that producer's
 // buffering costs without any library).
@@ -13,7 +13,7 @@ import { checkCount } from '../peers.mjs';
 import { fmtInt, fmtMs, fmtRatio, interleave, median, now } from '../harness.mjs';
 
 export const id = 'sqlite';
-export const title = '4. End to end: market-data bars into SQLite';
+export const title = '1e. End to end: market-data bars into SQLite';
 
 const HAND_BUFFERED = 'hand-written buffer fed by the same producer at 2x the store (no library)';
 

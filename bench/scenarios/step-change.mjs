@@ -1,4 +1,4 @@
-// Scenario 7: a step change. The closed loop of scenario 6 (a producer offering 40 000 items/s,
+// Scenario 8: a step change. The closed loop of scenario 6 (a producer offering 40 000 items/s,
 // capacity 2 000, overflow 'reject'), but the sink's speed changes mid-run: it halves (each write
 // takes twice as long), then doubles back. A rate matcher must follow both steps without losing an
 // item: shed the excess before the queue is full when the sink slows, find the speed again when it

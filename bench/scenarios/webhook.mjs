@@ -1,4 +1,4 @@
-// Scenario 12: what a webhook broadcaster costs when its endpoint is slow or never answers: the
+// Scenario 9: what a webhook broadcaster costs when its endpoint is slow or never answers: the
 // heap it keeps, the time a burst spends on the bus, and a coordinator's run with and without it.
 import { createServer } from 'node:http';
 import {
@@ -14,8 +14,7 @@ import {
 } from '../harness.mjs';
 
 export const id = 'webhook';
-export const title =
-  '12. Webhook broadcaster: heap, bus time and coordinator time against a hanging endpoint';
+export const title = '9. Webhook broadcaster: heap, bus time and coordinator time against a hanging endpoint';
 
 const LEVELS = ['ok', 'soft', 'hard'];
 

@@ -1,4 +1,4 @@
-// Scenario: capacity by weight. A byte-weighted coordinator (`weigh: (p) => p.bytes`) fed payloads
+// Scenario 11: capacity by weight. A byte-weighted coordinator (`weigh: (p) => p.bytes`) fed payloads
 // of random sizes: (1) it holds its weight bound exactly, the largest weighted depth it ever
 // reported being at most its capacity, with every payload written; (2) what weighing costs per
 // item against the same coordinator counting items, in interleaved rounds.
@@ -6,7 +6,7 @@ import { BATCH, CONCURRENCY } from '../peers.mjs';
 import { fmtInt, fmtMs, fmtRatio, interleave, median, now } from '../harness.mjs';
 
 export const id = 'weight';
-export const title = 'Capacity by weight: a byte-weighted coordinator with random payload sizes';
+export const title = '11. Capacity by weight: a byte-weighted coordinator with random payload sizes';
 
 const MAX_BYTES = 4_096;
 // Capacities of the same order: 10 000 items, or 10 000 payloads of the mean size in bytes.
