@@ -43,18 +43,25 @@ interface Scenario {
   overflow: OverflowStrategy;
   workers: number;
   refill: number;
+  /** Writes `[from, from + length)` (counted from 1) fail: an outage that opens the breaker. */
+  outage: { from: number; length: number } | null;
   steps: Step[];
 }
 
 /** Everything a user can see of one run. */
 async function observe(scenario: Scenario): Promise<unknown> {
-  const { capacity, marks, overflow, workers, refill, steps } = scenario;
+  const { capacity, marks, overflow, workers, refill, outage, steps } = scenario;
   const clock = new VirtualClock();
   const written: number[] = [];
+  let writes = 0;
   const coordinator = new WriteCoordinator<number>({
     sink: (batch) =>
-      new Promise<void>((resolve) =>
+      new Promise<void>((resolve, reject) =>
         clock.schedule(() => {
+          writes++;
+          if (outage !== null && writes >= outage.from && writes < outage.from + outage.length) {
+            return reject(new Error('store down'));
+          }
           written.push(...batch);
           resolve();
         }, 4),
@@ -62,7 +69,9 @@ async function observe(scenario: Scenario): Promise<unknown> {
     capacity,
     watermarks: marks,
     overflow,
-    circuitBreaker: false,
+    // An open breaker holds the level at 'hard' while the depth's own level goes on moving.
+    circuitBreaker: outage !== null ? { failureThreshold: 2, halfOpenAfterMs: 20 } : false,
+    retry: { maxAttempts: 2, initialBackoffMs: 3, jitter: false },
     flushIntervalMs: 3,
     batchSize: Math.max(1, Math.floor(capacity / 3)),
     workers: Math.min(workers, capacity),
@@ -106,6 +115,9 @@ describe('the steady room (items taken without the admission test or the level s
           overflow: fc.constantFrom<OverflowStrategy>('block', 'reject', 'drop-newest', 'drop-oldest'),
           workers: fc.integer({ min: 1, max: 3 }),
           refill: fc.integer({ min: 0, max: 6 }),
+          outage: fc.option(
+            fc.record({ from: fc.integer({ min: 1, max: 6 }), length: fc.integer({ min: 1, max: 8 }) }),
+          ),
           steps: fc.array(step, { maxLength: 40 }),
         }),
         async (scenario) => {
