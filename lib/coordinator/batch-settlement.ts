@@ -1,7 +1,7 @@
 import type { DeadLetterReason } from '../dead-letter/dead-letter-record.js';
 import type { Batch } from './batch-writer.js';
 import { STOPPED, STOPPING, heldItems, type CoordinatorCore } from './coordinator-core.js';
-import { refreshSteadyRoom } from './submission.js';
+import { closeSteadyRoom, refreshSteadyRoom } from './submission.js';
 
 // A batch's way out: taken by a worker, settled as written or dead-lettered, counted once, its
 // room handed to waiting submits, and the drain a stop waits for announced.
@@ -58,7 +58,7 @@ export function settleBatch<T>(
   const { counters, signal } = core;
   // The room freed (and any waiter admitted into it) changes what the steady room was worked out
   // from: no item takes the fast path until it is worked out again below.
-  core.steadyRoom = 0;
+  closeSteadyRoom(core);
   const size = batch.items.length;
   const durationMs = core.scheduler.now() - batch.takenAt;
   if (reason === null) {

@@ -60,12 +60,14 @@ export interface CoordinatorCore<T> {
   lifecycle: number;
   /**
    * How many more items `trySubmit` and `submit` may put straight into the queue, one each, with
-   * nothing to check and no level to work out: running, no `weigh`, nobody waiting, room left, and
-   * the level the same all the way. Set by `refreshSteadyRoom` after each depth change the full
-   * path handles; set to 0 before anything else changes what it promised (a batch settling, a
-   * wait joining, a new `depth$` subscriber, stop).
+   * nothing to check and no level to work out: running, nobody waiting, room left, and the level
+   * the same all the way. Set by `refreshSteadyRoom` after each depth change the full path
+   * handles; set to 0 (`closeSteadyRoom`) before anything else changes what it promised (a batch
+   * settling, a wait joining, a new `depth$` subscriber, stop). Always 0 with `weigh`.
    */
   steadyRoom: number;
+  /** `steadyRoom` for a coordinator with `weigh`, in weight: items of weight up to it come in that way. */
+  steadyWeight: number;
   /** Whether `depth$` had subscribers when `steadyRoom` was worked out: the fast path emits each depth. */
   depthObserved: boolean;
   /** Whether `start` claimed `id` on the bus (released at stop). */

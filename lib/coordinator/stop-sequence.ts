@@ -4,6 +4,7 @@ import type { StopReport } from './stop-report.js';
 import { releaseCoordinatorId } from './coordinator-ids.js';
 import { deadLetterQueued } from './batch-settlement.js';
 import { IDLE, STOPPED, STOPPING, type CoordinatorCore } from './coordinator-core.js';
+import { closeSteadyRoom } from './submission.js';
 
 // The steps of `stop`, in the order the facade runs them: begin, wait for the drain within the
 // deadline (or give up on what is held), let the dead-letter queue store, finalize, report.
@@ -47,7 +48,7 @@ export function totalsOf(counters: CoordinatorCounters): StopTotals {
 export function beginStop<T>(core: CoordinatorCore<T>, drain: boolean): CoordinatorClosedError {
   const wasIdle = core.lifecycle === IDLE;
   core.lifecycle = STOPPING;
-  core.steadyRoom = 0;
+  closeSteadyRoom(core);
   const closed = new CoordinatorClosedError(core.id);
   // One error for every waiter, so that refusing 100 000 of them keeps stop's deadline (building
   // an error captures a stack); submitMany gives its call its own copy with `accepted`.

@@ -70,12 +70,19 @@ export function offer<T>(
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       return Promise.reject(error);
     }
+    if (core.steadyWeight > 0 && weight <= core.steadyWeight) {
+      takeSteadyWeighed(core, item, weight);
+      return RESOLVED;
+    }
   }
   if (core.admission.tryAdmit(item, weight)) {
     core.signal.depthChanged();
     refreshSteadyRoom(core);
     return RESOLVED;
   }
+  // It may now wait in line (a weighed item too heavy for the steady room left, under 'block'):
+  // lighter newcomers must not take the fast path ahead of it.
+  closeSteadyRoom(core);
   return core.admission.overflowed(item, weight, options?.signal, options?.timeoutMs);
 }
 
@@ -139,6 +146,10 @@ export function trySubmit<T>(core: CoordinatorCore<T>, item: T): boolean {
     if (core.autoStart) core.start();
   }
   const weight = core.admission.weigh === null ? 1 : core.admission.weightOf(item);
+  if (core.steadyWeight > 0 && weight <= core.steadyWeight) {
+    takeSteadyWeighed(core, item, weight);
+    return true;
+  }
   if (core.admission.claim(item, weight)) {
     core.signal.depthChanged();
     refreshSteadyRoom(core);
@@ -162,7 +173,7 @@ export function ready<T>(core: CoordinatorCore<T>, options: ReadyOptions | undef
   if (core.lifecycle >= STOPPING) return Promise.reject(new CoordinatorClosedError(core.id));
   const result = core.admission.ready(options?.signal, options?.timeoutMs, options?.weight);
   // A caller now waits for room: newcomers must not take the fast path ahead of it.
-  if (result !== RESOLVED) core.steadyRoom = 0;
+  if (result !== RESOLVED) closeSteadyRoom(core);
   return result;
 }
 
@@ -184,10 +195,27 @@ export function takeSteady<T>(core: CoordinatorCore<T>, item: T): void {
 }
 
 /**
- * @internal Works out how many items may next take the fast path (see `CoordinatorCore.steadyRoom`),
+ * @internal `takeSteady` for a coordinator with `weigh`, for an item of `weight` up to
+ * `core.steadyWeight`.
+ *
+ * @example
+ * ```ts
+ * if (core.steadyWeight > 0 && weight <= core.steadyWeight) takeSteadyWeighed(core, row, weight);
+ * ```
+ */
+export function takeSteadyWeighed<T>(core: CoordinatorCore<T>, item: T, weight: number): void {
+  core.steadyWeight -= weight;
+  core.queue.push(item, weight);
+  core.counters.submitted++;
+  // An item of weight 0 leaves the depth as it was: nothing to emit.
+  if (core.depthObserved && weight > 0) core.signal.depthRose(heldWeight(core));
+}
+
+/**
+ * @internal Works out how much may next take the fast path (see `CoordinatorCore.steadyRoom`),
  * after the depth change just announced: the room left and the rise the pressure signal allows
- * with the level unchanged, whichever is less; 0 when the coordinator is not running, weighs its
- * items or has anyone waiting.
+ * with the level unchanged, whichever is less, in items or (with `weigh`) in weight; 0 when the
+ * coordinator is not running or has anyone waiting.
  *
  * @example
  * ```ts
@@ -196,13 +224,27 @@ export function takeSteady<T>(core: CoordinatorCore<T>, item: T): void {
  * ```
  */
 export function refreshSteadyRoom<T>(core: CoordinatorCore<T>): void {
-  if (core.lifecycle !== RUNNING || core.admission.weigh !== null) {
-    core.steadyRoom = 0;
-    return;
-  }
+  closeSteadyRoom(core);
+  if (core.lifecycle !== RUNNING) return;
   const held = heldWeight(core);
   core.depthObserved = core.signal.depthObserved;
-  core.steadyRoom = Math.max(0, Math.min(core.admission.freeRoom(held), core.signal.steadyRise(held)));
+  const room = Math.max(0, Math.min(core.admission.freeRoom(held), core.signal.steadyRise(held)));
+  if (core.admission.weigh === null) core.steadyRoom = room;
+  else core.steadyWeight = room;
+}
+
+/**
+ * @internal No item takes the fast path until `refreshSteadyRoom` works its room out again: called
+ * before anything changes what that room was worked out from.
+ *
+ * @example
+ * ```ts
+ * closeSteadyRoom(core); // a batch settled: its room is free, and the level may fall
+ * ```
+ */
+export function closeSteadyRoom<T>(core: CoordinatorCore<T>): void {
+  core.steadyRoom = 0;
+  core.steadyWeight = 0;
 }
 
 /**

@@ -7,7 +7,7 @@ import { WorkerPool } from './worker-pool.js';
 import { BatchWriter, type Batch } from './batch-writer.js';
 import { DeadLetterOutbox } from './dead-letter-outbox.js';
 import { PressureSignal } from './pressure-signal.js';
-import { admissionTarget } from './submission.js';
+import { admissionTarget, closeSteadyRoom } from './submission.js';
 import { settleBatch, takeBatch, workersMayEnd } from './batch-settlement.js';
 import { IDLE, STOPPED, heldWeight, type CoordinatorCore } from './coordinator-core.js';
 
@@ -80,10 +80,11 @@ export function wireCoordinator<T>(
       depth: () => heldWeight(core),
       circuitState: () => breaker?.state ?? 'closed',
       stopped: () => core.lifecycle === STOPPED,
-      depthWatched: () => (core.steadyRoom = 0),
+      depthWatched: () => closeSteadyRoom(core),
     }),
     lifecycle: IDLE,
     steadyRoom: 0,
+    steadyWeight: 0,
     depthObserved: false,
     claimedId: false,
     drained: null,
