@@ -148,7 +148,7 @@ export async function runFeeds({ lib, libNode, quick }, { als }) {
       ({ adapter, peer, ratio, extraNs }) =>
         `_${adapter}_ runs at ${fmtRatio(ratio)} of _${peer}_ (the same source into the same stream, counting instead of submitting): the adapter and its coordinator add ${extraNs.toFixed(0)} ns an item to what the stream itself costs.`,
     ),
-    `_${BARE_AWAIT}_ runs at ${fmtRatio(bareAwaitVsWritable)} of the Node Writable ${where}: no API awaited once per item can do better. _awaited submit_ runs at ${fmtRatio(submitVsBareAwait)} of it.`,
+    `_${BARE_AWAIT}_ runs at ${fmtRatio(bareAwaitVsWritable)} of the Node Writable (${where}): no API awaited once per item can do better. _awaited submit_ runs at ${fmtRatio(submitVsBareAwait)} of it.`,
   ];
   if (als) {
     // Beside the 0.5x target for awaited submit: whether a bare await alone could meet it.
