@@ -124,9 +124,8 @@ export async function runFeeds({ lib, libNode, quick }, { als }) {
       pass: pq >= 10,
     });
   }
-  // What the adapter rows and the awaited feeds are measured against besides the Writable: their own
-  // streams with no coordinator, and the bare `await` every awaited per-item API pays.
-  // The adapter's (and its coordinator's) extra cost per item over its own stream: the paired
+  // The adapter rows against their own streams with no coordinator, and the awaited feeds against
+  // the bare `await` every awaited per-item API pays. The extra cost per item is the paired
   // difference in the same round, so that a round slowed by a neighbour counts once.
   const extraNs = (a, b) => median(samples.get(a).map((ms, i) => ((ms - samples.get(b)[i]) * 1e6) / n));
   const adapterVsPeer = [
