@@ -7,6 +7,9 @@ import { pipeline } from 'node:stream/promises';
 import { BATCH, BOUND, CONCURRENCY, checkCount } from './peers.mjs';
 import { now } from './harness.mjs';
 
+/** The stream adapters' default `highWaterMark`, which the plain stream peers copy. */
+const ADAPTER_HIGH_WATER_MARK = 16;
+
 /** A coordinator like the peers: capacity 10 000, batches of 500, 4 workers, no bus, nothing subscribed. */
 export function makeCoordinator(lib, sink, extra = {}) {
   const coordinator = new lib.WriteCoordinator({
@@ -137,6 +140,31 @@ export async function runNodeWritableAdapter(lib, libNode, n) {
   return finish('pipeline into toNodeWritable', c, t0, () => count, n);
 }
 
+/**
+ * The same pipeline into a plain object-mode Writable with `writev` that only counts, with the
+ * adapter's default `highWaterMark` (16): what Node's stream machinery costs without a coordinator.
+ */
+export async function runPipelineIntoWritable(n) {
+  let count = 0;
+  const sink = new Writable({
+    objectMode: true,
+    highWaterMark: ADAPTER_HIGH_WATER_MARK,
+    write(_chunk, _encoding, callback) {
+      count++;
+      callback();
+    },
+    writev(chunks, callback) {
+      count += chunks.length;
+      callback();
+    },
+  });
+  const t0 = now();
+  await pipeline(Readable.from(numbers(n)), sink);
+  const ms = now() - t0;
+  checkCount('pipeline into a plain Writable', count, n);
+  return ms;
+}
+
 /** A ReadableStream of 0..n-1 that fills up to its high-water mark on each pull. */
 function readableOfNumbers(n) {
   let i = 0;
@@ -161,6 +189,45 @@ export async function runWritableStreamAdapter(lib, n) {
   const t0 = now();
   await readableOfNumbers(n).pipeTo(lib.toWritableStream(c));
   return finish('pipeTo into toWritableStream', c, t0, () => count, n);
+}
+
+/**
+ * The same pipeTo into a plain WritableStream that only counts, with the adapter's default
+ * CountQueuingStrategy (16): what the WHATWG stream machinery costs without a coordinator.
+ */
+export async function runPipeToWritableStream(n) {
+  let count = 0;
+  const sink = new WritableStream(
+    {
+      write() {
+        count++;
+      },
+    },
+    new CountQueuingStrategy({ highWaterMark: ADAPTER_HIGH_WATER_MARK }),
+  );
+  const t0 = now();
+  await readableOfNumbers(n).pipeTo(sink);
+  const ms = now() - t0;
+  checkCount('pipeTo into a plain WritableStream', count, n);
+  return ms;
+}
+
+const RESOLVED = Promise.resolve();
+
+/**
+ * No library: one `await` of an already resolved promise per item, counted. The floor of any API
+ * that is awaited once per item (a microtask turn, and under AsyncLocalStorage its async hooks).
+ */
+export async function runBareAwait(n) {
+  let count = 0;
+  const t0 = now();
+  for (let i = 0; i < n; i++) {
+    await RESOLVED;
+    count++;
+  }
+  const ms = now() - t0;
+  checkCount('await of a resolved promise', count, n);
+  return ms;
 }
 
 /** The idiomatic Node Writable: object mode, `writev`, `if (!w.write(x)) await once(w, 'drain')`. */

@@ -5,8 +5,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { runFastq, runPQueue } from '../peers.mjs';
 import {
   runAwaitedSubmit,
+  runBareAwait,
   runIdiomaticWritable,
   runNodeWritableAdapter,
+  runPipeToWritableStream,
+  runPipelineIntoWritable,
   runSubmitMany,
   runSubmitTo,
   runTrySubmit,
@@ -19,6 +22,9 @@ export const id = 'feeds';
 export const title = '1. Feeds: 1 000 000 items into a bounded writer of 10 000, plain';
 
 export const WRITABLE = 'Node Writable (writev, drain)';
+export const BARE_AWAIT = 'await of a resolved promise per item (no library)';
+export const NODE_STREAM_PEER = 'pipeline into a plain Writable (writev, no coordinator)';
+export const WHATWG_STREAM_PEER = 'pipeTo into a plain WritableStream (no coordinator)';
 
 export function variants(lib, libNode, n) {
   return [
@@ -40,6 +46,11 @@ export function variants(lib, libNode, n) {
     { name: 'pipeTo into toWritableStream', run: () => runWritableStreamAdapter(lib, n), ours: true },
     { name: WRITABLE, run: () => runIdiomaticWritable(n) },
     { name: 'WHATWG WritableStream (CountQueuingStrategy)', run: () => runWhatwgWritable(n) },
+    // The adapter rows' own streams with a counting sink and no coordinator: what the stream
+    // machinery costs, so that the adapter's share is the difference.
+    { name: NODE_STREAM_PEER, run: () => runPipelineIntoWritable(n) },
+    { name: WHATWG_STREAM_PEER, run: () => runPipeToWritableStream(n) },
+    { name: BARE_AWAIT, run: () => runBareAwait(n) },
     { name: 'p-queue', run: () => runPQueue(n) },
     { name: 'fastq (promise)', run: () => runFastq(n) },
   ];
@@ -113,14 +124,49 @@ export async function runFeeds({ lib, libNode, quick }, { als }) {
       pass: pq >= 10,
     });
   }
+  // The adapter rows against their own streams with no coordinator, and the awaited feeds against
+  // the bare `await` every awaited per-item API pays. The extra cost per item is the paired
+  // difference in the same round, so that a round slowed by a neighbour counts once.
+  const extraNs = (a, b) => median(samples.get(a).map((ms, i) => ((ms - samples.get(b)[i]) * 1e6) / n));
+  const adapterVsPeer = [
+    ['pipeline into toNodeWritable', NODE_STREAM_PEER],
+    ['pipeTo into toWritableStream', WHATWG_STREAM_PEER],
+  ].map(([adapter, peer]) => ({
+    adapter,
+    peer,
+    ratio: paired(adapter, peer),
+    extraNs: extraNs(adapter, peer),
+  }));
+  const bareAwaitVsWritable = vsWritable(BARE_AWAIT);
+  const submitVsBareAwait = paired('awaited submit', BARE_AWAIT);
+  data.adapterVsPeer = adapterVsPeer;
+  data.bareAwaitVsWritable = bareAwaitVsWritable;
+  data.submitVsBareAwait = submitVsBareAwait;
+  const footnotes = [
+    ...adapterVsPeer.map(
+      ({ adapter, peer, ratio, extraNs }) =>
+        `_${adapter}_ runs at ${fmtRatio(ratio)} of _${peer}_ (the same source into the same stream, counting instead of submitting): the adapter and its coordinator add ${extraNs.toFixed(0)} ns an item to what the stream itself costs.`,
+    ),
+    `_${BARE_AWAIT}_ runs at ${fmtRatio(bareAwaitVsWritable)} of the Node Writable (${where}): no API awaited once per item can do better. _awaited submit_ runs at ${fmtRatio(submitVsBareAwait)} of it.`,
+  ];
+  if (als) {
+    // Beside the 0.5x target for awaited submit: whether a bare await alone could meet it.
+    targets.push({
+      text: 'floor: a bare await per item (no library) >= 0.5x Node Writable (under AsyncLocalStorage)',
+      measured: `${fmtRatio(bareAwaitVsWritable)} (awaited submit: ${fmtRatio(submitVsBareAwait)} of a bare await)`,
+      pass: bareAwaitVsWritable >= 0.5,
+    });
+  }
   return {
     note:
       `${fmtInt(n)} items per run, ${rounds} interleaved rounds after ${warmup} warm-up round; ${als ? 'every run inside `AsyncLocalStorage.run` (async hooks enabled in this process)' : 'no async context tracking'}. ` +
       'Coordinator: capacity 10 000, batches of 500, 4 workers, `bus: null`, a counting sink, then `stop({ drain: true })`. ' +
+      "The plain stream peers of the adapter rows keep the adapters' default `highWaterMark` of 16. " +
       "_vs Node Writable_ is the median over rounds of (the Writable's time / this time) in the same round: above 1 this is faster.",
     tables: [
       { headers: ['variant', 'median time', 'per item', 'vs Node Writable', 'range (per round)'], rows },
     ],
+    footnotes,
     data,
     targets,
   };
