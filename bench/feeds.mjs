@@ -192,6 +192,28 @@ export async function runWritableStreamAdapter(lib, n) {
 }
 
 /**
+ * The same ReadableStream read chunk by chunk with a reader, each chunk into `trySubmit` + `ready`:
+ * the hand-written alternative to `pipeTo` where the per-chunk cost of `pipeTo` matters.
+ */
+export async function runReaderLoop(lib, n) {
+  let count = 0;
+  const c = makeCoordinator(lib, (batch) => {
+    count += batch.length;
+  });
+  const reader = readableOfNumbers(n).getReader();
+  const t0 = now();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!c.trySubmit(value)) {
+      await c.ready();
+      if (!c.trySubmit(value)) throw new Error('trySubmit after ready() refused');
+    }
+  }
+  return finish('reader loop into trySubmit', c, t0, () => count, n);
+}
+
+/**
  * The same pipeTo into a plain WritableStream that only counts, with the adapter's default
  * CountQueuingStrategy (16): what the WHATWG stream machinery costs without a coordinator.
  */

@@ -22,12 +22,20 @@ export function percentile(values, p) {
  * Runs every variant once per round, in the same order each round (A B C A B C ...), so that a
  * noisy neighbour slows all of them rather than one; returns each variant's samples.
  * `run(variant)` resolves to a number (the sample) or an object with a `value`.
+ *
+ * `settle` (default true) forces two full collections before each run, so that one run's garbage
+ * is not collected during the next. Throughput scenarios turn it off: a forced full collection
+ * also frees the hidden classes of the objects the last run left behind, and V8 then throws away
+ * the optimized code built on them, so every run would time the JIT warming up again rather than
+ * a live writer's cost per item. Long-lived objects keep theirs (Node's own Writables, such as
+ * `process.stdout`, keep the Writable's warm), so the forced collections cost some variants a
+ * warm-up each run and others nothing.
  */
-export async function interleave(variants, rounds, run, { warmup = 1, onSample } = {}) {
+export async function interleave(variants, rounds, run, { warmup = 1, onSample, settle = true } = {}) {
   const samples = new Map(variants.map((v) => [v.name, []]));
   for (let round = -warmup; round < rounds; round++) {
     for (const variant of variants) {
-      settleHeap();
+      if (settle) settleHeap();
       const sample = await run(variant);
       if (round >= 0) {
         samples.get(variant.name).push(sample);

@@ -62,6 +62,8 @@ export async function run({ lib, quick }) {
     });
   const samples = await interleave(list, rounds, (v) => runBursts(lib, v.n, v.burst, v.recipe), {
     warmup: 1,
+    // Timed on warm code, as a service's long-lived coordinator runs (see `interleave`).
+    settle: false,
   });
   const rows = list.map((v) => {
     const ns = samples.get(v.name);

@@ -10,6 +10,7 @@ import {
   runNodeWritableAdapter,
   runPipeToWritableStream,
   runPipelineIntoWritable,
+  runReaderLoop,
   runSubmitMany,
   runSubmitTo,
   runTrySubmit,
@@ -22,6 +23,7 @@ export const id = 'feeds';
 export const title = '1. Feeds: 1 000 000 items into a bounded writer of 10 000, plain';
 
 export const WRITABLE = 'Node Writable (writev, drain)';
+export const READER_LOOP = 'ReadableStream reader loop into trySubmit + ready';
 export const BARE_AWAIT = 'await of a resolved promise per item (no library)';
 export const NODE_STREAM_PEER = 'pipeline into a plain Writable (writev, no coordinator)';
 export const WHATWG_STREAM_PEER = 'pipeTo into a plain WritableStream (no coordinator)';
@@ -44,6 +46,7 @@ export function variants(lib, libNode, n) {
     { name: 'submitTo after pauseWhile', run: () => runSubmitTo(lib, n), ours: true },
     { name: 'pipeline into toNodeWritable', run: () => runNodeWritableAdapter(lib, libNode, n), ours: true },
     { name: 'pipeTo into toWritableStream', run: () => runWritableStreamAdapter(lib, n), ours: true },
+    { name: READER_LOOP, run: () => runReaderLoop(lib, n), ours: true },
     { name: WRITABLE, run: () => runIdiomaticWritable(n) },
     { name: 'WHATWG WritableStream (CountQueuingStrategy)', run: () => runWhatwgWritable(n) },
     // The adapter rows' own streams with a counting sink and no coordinator: what the stream
@@ -63,7 +66,7 @@ export async function run(context) {
 export async function runFeeds({ lib, libNode, quick }, { als }) {
   const n = quick ? 200_000 : 1_000_000;
   const warmup = 1;
-  const rounds = 3;
+  const rounds = 5;
   const list = variants(lib, libNode, n);
   const storage = als ? new AsyncLocalStorage() : null;
   let request = 0;
@@ -73,7 +76,8 @@ export async function runFeeds({ lib, libNode, quick }, { als }) {
     (v) =>
       // As an APM agent does: every run inside its own enabled store.
       storage ? storage.run({ request: ++request }, () => v.run()) : v.run(),
-    { warmup },
+    // Timed on warm code, as a service's long-lived writer runs (see `interleave`).
+    { warmup, settle: false },
   );
   const writable = samples.get(WRITABLE);
   // this / Node Writable, as a rate: the median over rounds of (Writable's time / this time) in the
@@ -142,12 +146,15 @@ export async function runFeeds({ lib, libNode, quick }, { als }) {
   data.adapterVsPeer = adapterVsPeer;
   data.bareAwaitVsWritable = bareAwaitVsWritable;
   data.submitVsBareAwait = submitVsBareAwait;
+  const readerVsPipeTo = paired(READER_LOOP, 'pipeTo into toWritableStream');
+  data.readerVsPipeTo = readerVsPipeTo;
   const footnotes = [
     ...adapterVsPeer.map(
       ({ adapter, peer, ratio, extraNs }) =>
         `_${adapter}_ runs at ${fmtRatio(ratio)} of _${peer}_ (the same source into the same stream, counting instead of submitting): the adapter and its coordinator add ${extraNs.toFixed(0)} ns an item to what the stream itself costs.`,
     ),
     `_${BARE_AWAIT}_ runs at ${fmtRatio(bareAwaitVsWritable)} of the Node Writable (${where}): no API awaited once per item can do better. _awaited submit_ runs at ${fmtRatio(submitVsBareAwait)} of it.`,
+    `_${READER_LOOP}_ runs at ${fmtRatio(readerVsPipeTo)} of _pipeTo into toWritableStream_ (the same ReadableStream, read by hand).`,
   ];
   return {
     note:

@@ -64,8 +64,17 @@ export function wireCoordinator<T>(
       scheduler,
       admissionTarget(() => core, resolved.weigh),
     ),
+    // The parts' configs are spelled out rather than spread from `resolved`: an object literal has
+    // one shape for every coordinator, where a spread builds a new chain of hidden classes that dies
+    // with its coordinator, and each time one does, the optimized code that saw it is thrown away.
     writer: new BatchWriter<T>({
-      ...resolved,
+      id,
+      write: resolved.write,
+      scheduler,
+      breaker,
+      retryPolicy: resolved.retryPolicy,
+      writeTimeoutMs: resolved.writeTimeoutMs,
+      concurrency: resolved.concurrency,
       counters,
       report: (report) => reports.report(report),
       settled: (batch, reason, error) => settleBatch(core, batch, reason, error),
@@ -76,7 +85,12 @@ export function wireCoordinator<T>(
       reports.deadLetterFailed(record, error);
     }),
     signal: new PressureSignal({
-      ...resolved,
+      id,
+      source: resolved.source,
+      capacity,
+      watermarks: resolved.watermarks,
+      scheduler,
+      bus: resolved.bus,
       depth: () => heldWeight(core),
       circuitState: () => breaker?.state ?? 'closed',
       stopped: () => core.lifecycle === STOPPED,
