@@ -200,6 +200,7 @@ export function takeSteady<T>(core: CoordinatorCore<T>, item: T): void {
  *
  * @example
  * ```ts
+ * const weight = core.admission.weightOf(row);
  * if (core.steadyWeight > 0 && weight <= core.steadyWeight) takeSteadyWeighed(core, row, weight);
  * ```
  */
