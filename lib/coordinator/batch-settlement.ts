@@ -1,7 +1,7 @@
 import type { DeadLetterReason } from '../dead-letter/dead-letter-record.js';
 import type { Batch } from './batch-writer.js';
 import { STOPPED, STOPPING, heldItems, type CoordinatorCore } from './coordinator-core.js';
-import { closeSteadyRoom, refreshSteadyRoom } from './submission.js';
+import { closeSteadyRoom, refreshSteadyRoom } from './steady-room.js';
 
 // A batch's way out: taken by a worker, settled as written or dead-lettered, counted once, its
 // room handed to waiting submits, and the drain a stop waits for announced.

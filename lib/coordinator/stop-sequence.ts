@@ -4,7 +4,7 @@ import type { StopReport } from './stop-report.js';
 import { releaseCoordinatorId } from './coordinator-ids.js';
 import { deadLetterQueued } from './batch-settlement.js';
 import { IDLE, STOPPED, STOPPING, type CoordinatorCore } from './coordinator-core.js';
-import { closeSteadyRoom } from './submission.js';
+import { closeSteadyRoom } from './steady-room.js';
 
 // The steps of `stop`, in the order the facade runs them: begin, wait for the drain within the
 // deadline (or give up on what is held), let the dead-letter queue store, finalize, report.

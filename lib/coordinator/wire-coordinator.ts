@@ -7,7 +7,8 @@ import { WorkerPool } from './worker-pool.js';
 import { BatchWriter, type Batch } from './batch-writer.js';
 import { DeadLetterOutbox } from './dead-letter-outbox.js';
 import { PressureSignal } from './pressure-signal.js';
-import { admissionTarget, closeSteadyRoom } from './submission.js';
+import { admissionTarget } from './submission.js';
+import { closeSteadyRoom } from './steady-room.js';
 import { settleBatch, takeBatch, workersMayEnd } from './batch-settlement.js';
 import { IDLE, STOPPED, heldWeight, type CoordinatorCore } from './coordinator-core.js';
 
