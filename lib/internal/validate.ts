@@ -1,3 +1,4 @@
+import type { SchedulerLike } from 'rxjs';
 import { describeValue } from './describe-value.js';
 
 // Option checks shared by every constructor and operator, so that each bad input gets the same kind
@@ -40,6 +41,22 @@ export function assertOneOf<T extends string>(name: string, value: unknown, allo
 export function assertFunction(name: string, value: unknown): void {
   if (typeof value !== 'function')
     throw new TypeError(`${name} must be a function, found ${describeValue(value)}`);
+}
+
+/** Throws unless `value` is an rxjs scheduler: an object with `schedule` and `now` functions. */
+export function assertScheduler(name: string, value: unknown): SchedulerLike {
+  const scheduler = value as Partial<SchedulerLike> | null;
+  if (
+    typeof scheduler !== 'object' ||
+    scheduler === null ||
+    typeof scheduler.schedule !== 'function' ||
+    typeof scheduler.now !== 'function'
+  ) {
+    throw new TypeError(
+      `${name} must be an rxjs SchedulerLike (with schedule and now), found ${describeValue(value)}`,
+    );
+  }
+  return value as SchedulerLike;
 }
 
 /** Throws unless `value` is a non-empty string. */

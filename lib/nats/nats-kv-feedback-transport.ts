@@ -1,5 +1,6 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { describeValue } from '../internal/describe-value.js';
 import {
   FeedbackTransportError,
@@ -9,7 +10,8 @@ import {
 import { parseFeedbackEnvelope, type FeedbackEnvelope } from '../fleet/feedback-envelope.js';
 import type { FeedbackTransport, FeedbackTransportObserver } from '../fleet/feedback-transport.js';
 import { callOnError, warnTransportError } from '../fleet/report-transport-error.js';
-import { assertFunction } from '../internal/validate.js';
+import { abortableSleep } from '../internal/abortable-sleep.js';
+import { assertDelayMs, assertFunction, assertScheduler } from '../internal/validate.js';
 import { toKvKey } from './kv-key.js';
 
 /**
@@ -33,6 +35,18 @@ export interface NatsKvFeedbackTransportOptions {
   readonly onError?: (error: FeedbackTransportError) => void;
   /** Wait before re-creating a watcher that ended or failed, in ms. @default 1_000 */
   readonly rewatchDelayMs?: number;
+  /**
+   * Clock of the wait before re-creating a watcher: pass a virtual one (a `TestScheduler`, or any
+   * `SchedulerLike`) to test a transport that re-watches without waiting in real time. `close()`
+   * ends a pending wait at once.
+   * @default asyncScheduler
+   * @example
+   * ```ts
+   * const options: NatsKvFeedbackTransportOptions = { connection: nc, scheduler: asyncScheduler };
+   * const transport = natsKvFeedbackTransport(options);
+   * ```
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 const BUCKET_NAME = /^[-\w]+$/;
@@ -67,6 +81,7 @@ export function natsKvFeedbackTransport(options: NatsKvFeedbackTransportOptions)
     bucket = 'rxbp-feedback',
     onError = warnTransportError,
     rewatchDelayMs = 1_000,
+    scheduler = asyncScheduler,
   } = options;
   const nc = connection as Partial<NatsConnection> | null;
   if (
@@ -85,12 +100,9 @@ export function natsKvFeedbackTransport(options: NatsKvFeedbackTransportOptions)
     );
   }
   assertFunction('onError', onError);
-  if (typeof rewatchDelayMs !== 'number' || !Number.isFinite(rewatchDelayMs) || rewatchDelayMs < 0) {
-    throw new RangeError(
-      `rewatchDelayMs must be a finite number >= 0, found ${describeValue(rewatchDelayMs)}`,
-    );
-  }
-  return new NatsKvFeedbackTransport(connection, bucket, onError, rewatchDelayMs);
+  assertDelayMs('rewatchDelayMs', rewatchDelayMs);
+  assertScheduler('scheduler', scheduler);
+  return new NatsKvFeedbackTransport(connection, bucket, onError, rewatchDelayMs, scheduler);
 }
 
 interface Stoppable {
@@ -103,7 +115,8 @@ class NatsKvFeedbackTransport implements FeedbackTransport {
   private watching: Promise<void> | null = null;
   private watcher: Stoppable | null = null;
   private statusIterator: Stoppable | null = null;
-  private wake: (() => void) | null = null;
+  /** Aborted by `close()`, so that a pending wait before re-watching ends at once. */
+  private readonly closing = new AbortController();
   private rewatchNow = false;
   private closed = false;
 
@@ -112,6 +125,7 @@ class NatsKvFeedbackTransport implements FeedbackTransport {
     private readonly bucket: string,
     private readonly onError: (error: FeedbackTransportError) => void,
     private readonly rewatchDelayMs: number,
+    private readonly scheduler: SchedulerLike,
   ) {}
 
   async publish(envelope: FeedbackEnvelope): Promise<void> {
@@ -151,7 +165,7 @@ class NatsKvFeedbackTransport implements FeedbackTransport {
     this.observers.clear();
     this.watcher?.stop();
     this.statusIterator?.stop();
-    this.wake?.();
+    this.closing.abort();
     await this.watching;
   }
 
@@ -189,7 +203,9 @@ class NatsKvFeedbackTransport implements FeedbackTransport {
         if (!this.closed) callOnError(this.onError, toTransportError('listen', error));
       }
       this.watcher = null;
-      if (!this.closed && !this.rewatchNow) await this.pause();
+      if (!this.closed && !this.rewatchNow) {
+        await abortableSleep(this.rewatchDelayMs, this.closing.signal, this.scheduler);
+      }
       this.rewatchNow = false;
     }
   }
@@ -208,17 +224,6 @@ class NatsKvFeedbackTransport implements FeedbackTransport {
         for (const observer of [...this.observers]) observer.resync();
       }
     })().catch((error: unknown) => callOnError(this.onError, toTransportError('listen', error)));
-  }
-
-  private pause(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, this.rewatchDelayMs);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 
   private decode(json: string): FeedbackEnvelope | null {

@@ -1,4 +1,6 @@
-import { MAX_DELAY_MS, assertDelayMs, clampDelayMs } from '../../lib/internal/validate.js';
+import { Subscription, asyncScheduler } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { MAX_DELAY_MS, assertDelayMs, assertScheduler, clampDelayMs } from '../../lib/internal/validate.js';
 
 describe('assertDelayMs', () => {
   it('accepts 0 to MAX_DELAY_MS, or (0, MAX_DELAY_MS] when the delay must be positive', () => {
@@ -31,5 +33,25 @@ describe('clampDelayMs', () => {
   it('makes negative and NaN delays 0, so that a bad computation never becomes an odd timer', () => {
     expect(clampDelayMs(-5)).toBe(0);
     expect(clampDelayMs(Number.NaN)).toBe(0);
+  });
+});
+
+describe('assertScheduler', () => {
+  it('accepts rxjs schedulers and anything with schedule and now', () => {
+    expect(assertScheduler('scheduler', asyncScheduler)).toBe(asyncScheduler);
+    const testScheduler = new TestScheduler(() => undefined);
+    expect(assertScheduler('scheduler', testScheduler)).toBe(testScheduler);
+    const custom = { now: () => 0, schedule: () => Subscription.EMPTY };
+    expect(assertScheduler('scheduler', custom)).toBe(custom);
+  });
+
+  it('says what was expected and what was found', () => {
+    expect(() => assertScheduler('clock', null)).toThrow(
+      new TypeError('clock must be an rxjs SchedulerLike (with schedule and now), found null'),
+    );
+    expect(() => assertScheduler('clock', { schedule: () => undefined })).toThrow(
+      new TypeError('clock must be an rxjs SchedulerLike (with schedule and now), found object'),
+    );
+    expect(() => assertScheduler('clock', () => 0)).toThrow(TypeError);
   });
 });

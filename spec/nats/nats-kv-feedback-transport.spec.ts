@@ -1,7 +1,10 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { firstValueFrom, take, toArray } from 'rxjs';
-import { natsKvFeedbackTransport } from '../../lib/nats/nats-kv-feedback-transport.js';
+import {
+  natsKvFeedbackTransport,
+  type NatsKvFeedbackTransportOptions,
+} from '../../lib/nats/nats-kv-feedback-transport.js';
 import { toKvKey } from '../../lib/nats/kv-key.js';
 import type { FeedbackTransport } from '../../lib/fleet/feedback-transport.js';
 import { fromTransport } from '../../lib/fleet/from-transport.js';
@@ -11,6 +14,7 @@ import { toWire } from '../../lib/feedback/wire.js';
 import { sampleEvent } from '../support/sample-event.js';
 import { describeWithServer, randomName } from '../support/services.js';
 import { recordEvents } from '../support/record-events.js';
+import { VirtualClock } from '../support/virtual-clock.js';
 import { GatedProxy, NATS_PORT, PrivateNatsServer } from './nats-server.js';
 
 const envelope = (seq: number, level: FeedbackEvent['level'], coordinatorId = 'orders') => ({
@@ -25,6 +29,105 @@ describe('toKvKey', () => {
     expect(toKvKey('orders-eu_1')).toBe('orders-eu_1');
     expect(toKvKey('db.main/1 é=')).toBe('db=2emain=2f1=20=c3=a9=3d');
     expect(toKvKey('a.b')).not.toBe(toKvKey('a=2eb=')); // '=' itself is escaped
+  });
+});
+
+/**
+ * A connection to a server that has no KV: every attempt to open the bucket fails at once, without
+ * any network, and is counted. Its status stream stays silent until stopped.
+ */
+function connectionWithoutKv(): { connection: NatsConnection; attempts: () => number } {
+  let attempts = 0;
+  const fake = {
+    options: {},
+    features: {
+      get: () => {
+        attempts++;
+        return { ok: false, min: '2.6.2' };
+      },
+    },
+    isClosed: () => false,
+    status: () => {
+      let stop = () => undefined as void;
+      const stopped = new Promise<IteratorResult<never>>((resolve) => {
+        stop = () => resolve({ done: true, value: undefined });
+      });
+      return { stop, [Symbol.asyncIterator]: () => ({ next: () => stopped }) };
+    },
+  };
+  return { connection: fake as unknown as NatsConnection, attempts: () => attempts };
+}
+
+const silentObserver = { next: () => undefined, resync: () => undefined, error: () => undefined };
+
+describe('natsKvFeedbackTransport re-watching (a fake connection, virtual time)', () => {
+  const opened: FeedbackTransport[] = [];
+  // Closed even when an expectation fails, so that no re-watch loop outlives its test.
+  afterEach(async () => {
+    for (const transport of opened.splice(0)) await transport.close();
+  });
+  const fakeTransport = (options: Omit<NatsKvFeedbackTransportOptions, 'connection'>) => {
+    const { connection, attempts } = connectionWithoutKv();
+    const transport = natsKvFeedbackTransport({ connection, onError: () => undefined, ...options });
+    opened.push(transport);
+    return { transport, attempts };
+  };
+
+  it('waits rewatchDelayMs on its scheduler before it opens the bucket again', async () => {
+    const clock = new VirtualClock();
+    const errors: FeedbackTransportError[] = [];
+    const { transport, attempts } = fakeTransport({
+      onError: (e) => errors.push(e),
+      rewatchDelayMs: 1_000,
+      scheduler: clock,
+    });
+    transport.listen(silentObserver);
+    await clock.settle();
+    expect(attempts()).toBe(1);
+    expect(errors.map((e) => [e.operation, e.message])).toEqual([
+      ['listen', 'Feedback transport listen failed: Error: kv is only supported on servers 2.6.2 or better'],
+    ]);
+    expect(clock.pending).toBe(1);
+
+    await clock.advance(999);
+    expect(attempts()).toBe(1);
+    await clock.advance(1);
+    expect(attempts()).toBe(2);
+    await clock.advance(1_000);
+    expect(attempts()).toBe(3);
+    expect(errors).toHaveLength(3);
+  });
+
+  it('ends a pending wait at once on close() and cancels its timer', async () => {
+    const clock = new VirtualClock();
+    const { transport, attempts } = fakeTransport({ scheduler: clock });
+    transport.listen(silentObserver);
+    await clock.settle();
+    expect(clock.pending).toBe(1);
+
+    let closed = false;
+    void transport.close().then(() => (closed = true));
+    await clock.settle(); // no virtual time passes
+    expect(closed).toBe(true);
+    expect(clock.pending).toBe(0);
+    await clock.advance(60_000);
+    expect(attempts()).toBe(1);
+  });
+
+  it('refuses a bad scheduler or rewatchDelayMs, saying what it found', () => {
+    const { connection } = connectionWithoutKv();
+    expect(() => natsKvFeedbackTransport({ connection, scheduler: {} as never })).toThrow(
+      new TypeError('scheduler must be an rxjs SchedulerLike (with schedule and now), found object'),
+    );
+    expect(() => natsKvFeedbackTransport({ connection, scheduler: { schedule() {} } as never })).toThrow(
+      TypeError,
+    );
+    expect(() => natsKvFeedbackTransport({ connection, rewatchDelayMs: '5' as never })).toThrow(
+      new TypeError('rewatchDelayMs must be a number, found string "5"'),
+    );
+    expect(() => natsKvFeedbackTransport({ connection, rewatchDelayMs: -1 })).toThrow(
+      new RangeError('rewatchDelayMs must be a finite number within [0, 2147483647], found -1'),
+    );
   });
 });
 
