@@ -7,7 +7,7 @@ import {
 } from 'rxjs';
 import { BackpressureError } from '../errors/backpressure-error.js';
 import { describeValue } from '../internal/describe-value.js';
-import { assertDelayMs, assertInteger } from '../internal/validate.js';
+import { assertDelayMs, assertInteger, assertScheduler } from '../internal/validate.js';
 import type { AbortSignalLike } from '../internal/platform-types.js';
 import { WaitingLine } from '../internal/waiting-line.js';
 
@@ -118,11 +118,7 @@ export class CircuitBreaker {
     const { failureThreshold = 5, halfOpenAfterMs = 60_000, scheduler = asyncScheduler } = options;
     this.failureThreshold = assertInteger('circuitBreaker.failureThreshold', failureThreshold, 1);
     this.halfOpenAfterMs = assertDelayMs('circuitBreaker.halfOpenAfterMs', halfOpenAfterMs);
-    if (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.schedule !== 'function') {
-      throw new TypeError(
-        `circuitBreaker.scheduler must be an rxjs SchedulerLike, found ${describeValue(scheduler)}`,
-      );
-    }
+    assertScheduler('circuitBreaker.scheduler', scheduler);
     this.scheduler = scheduler;
     this.line = new WaitingLine(scheduler);
     this.state$ = this.stateSubject.asObservable();

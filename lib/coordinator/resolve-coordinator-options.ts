@@ -2,7 +2,13 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { resolveWatermarks, type ResolvedWatermarks } from '../levels/watermarks.js';
 import { feedbackBus, type FeedbackBus } from '../feedback/feedback-bus.js';
 import { OVERFLOW_STRATEGIES, type OverflowStrategy } from '../queue/bounded-queue.js';
-import { assertDelayMs, assertInteger, assertNonEmptyString, assertOneOf } from '../internal/validate.js';
+import {
+  assertDelayMs,
+  assertInteger,
+  assertNonEmptyString,
+  assertOneOf,
+  assertScheduler,
+} from '../internal/validate.js';
 import { describeValue } from '../internal/describe-value.js';
 import { toRetryPolicy, type RetryPolicyLike } from '../retry/retry-policy.js';
 import { CircuitBreaker } from '../circuit-breaker/circuit-breaker.js';
@@ -107,14 +113,7 @@ export function resolveCoordinatorOptions<T>(
   const resolvedWatermarks = resolveWatermarks(watermarks);
   assertDelayMs('writeTimeoutMs', writeTimeoutMs, { positive: true });
   const retryPolicy = toRetryPolicy(retry);
-  if (
-    typeof scheduler !== 'object' ||
-    scheduler === null ||
-    typeof scheduler.schedule !== 'function' ||
-    typeof scheduler.now !== 'function'
-  ) {
-    throw new TypeError(`scheduler must be an rxjs SchedulerLike, found ${describeValue(scheduler)}`);
-  }
+  assertScheduler('scheduler', scheduler);
   let breaker: CircuitBreaker | null;
   if (circuitBreaker === false) {
     breaker = null;

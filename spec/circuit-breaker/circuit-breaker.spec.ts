@@ -516,7 +516,11 @@ describe('CircuitBreaker', () => {
         RangeError,
         'circuitBreaker.halfOpenAfterMs must be a finite number within [0, 2147483647], found 2147483648',
       ],
-      [{ scheduler: {} }, TypeError, 'circuitBreaker.scheduler must be an rxjs SchedulerLike, found object'],
+      [
+        { scheduler: {} },
+        TypeError,
+        'circuitBreaker.scheduler must be an rxjs SchedulerLike (with schedule and now), found object',
+      ],
     ])('rejects %p', (options, Kind, message) => {
       expect(() => new CircuitBreaker(options as never)).toThrow(Kind);
       expect(() => new CircuitBreaker(options as never)).toThrow(message);

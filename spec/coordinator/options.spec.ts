@@ -144,7 +144,7 @@ describe('WriteCoordinator options', () => {
       'scheduler not a scheduler',
       { scheduler: {} },
       TypeError,
-      'scheduler must be an rxjs SchedulerLike, found object',
+      'scheduler must be an rxjs SchedulerLike (with schedule and now), found object',
     ],
   ])('rejects %s', (_name, options, type, message) => {
     expect(build(options)).toThrow(type);
