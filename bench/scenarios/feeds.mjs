@@ -66,7 +66,7 @@ export async function run(context) {
 export async function runFeeds({ lib, libNode, quick }, { als }) {
   const n = quick ? 200_000 : 1_000_000;
   const warmup = 1;
-  const rounds = 5;
+  const rounds = 7;
   const list = variants(lib, libNode, n);
   const storage = als ? new AsyncLocalStorage() : null;
   let request = 0;

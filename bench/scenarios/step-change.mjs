@@ -7,7 +7,7 @@ import { fmtInt, fmtMs, fmtPct, sleep, tick } from '../harness.mjs';
 import { VARIANTS as LOOP_VARIANTS, producer } from './closed-loop.mjs';
 
 export const id = 'step';
-export const title = "7. A step change: the sink's rate halves, then doubles, mid-run";
+export const title = "8. A step change: the sink's rate halves, then doubles, mid-run";
 
 const CAPACITY = 2_000;
 const BATCH = 100;
