@@ -27,9 +27,9 @@ export function percentile(values, p) {
  * is not collected during the next. Throughput scenarios turn it off: a forced full collection
  * also frees the hidden classes of the objects the last run left behind, and V8 then throws away
  * the optimized code built on them, so every run would time the JIT warming up again rather than
- * a live writer's cost per item. Long-lived objects keep theirs (Node's own Writables, such as
- * `process.stdout`, keep the Writable's warm), so the forced collections cost some variants a
- * warm-up each run and others nothing.
+ * a live writer's cost per item. Objects that stay alive keep theirs (most likely why Node's
+ * Writable, whose own instances such as `process.stdout` live on, did not slow down), so the
+ * forced collections cost some variants a warm-up each run and others nothing.
  */
 export async function interleave(variants, rounds, run, { warmup = 1, onSample, settle = true } = {}) {
   const samples = new Map(variants.map((v) => [v.name, []]));
