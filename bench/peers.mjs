@@ -1,8 +1,6 @@
 // What users would otherwise pick, each fed the same way as the coordinator: N items, one `await`
 // per item, bounded at 10 000 waiting items, into a sink that only counts. Each runner resolves to
 // its elapsed time in ms and throws if the sink did not see exactly N items.
-import { once } from 'node:events';
-import { Writable } from 'node:stream';
 import PQueue from 'p-queue';
 import fastq from 'fastq';
 import { now } from './harness.mjs';
@@ -47,53 +45,5 @@ export async function runFastq(n) {
   await queue.drained();
   const ms = now() - t0;
   checkCount('fastq', count, n);
-  return ms;
-}
-
-/** A Node Writable in object mode with `writev` (batches of what accumulated), `drain` as backpressure. */
-export async function runWritable(n) {
-  let count = 0;
-  const stream = new Writable({
-    objectMode: true,
-    highWaterMark: BOUND,
-    write(_chunk, _encoding, callback) {
-      count++;
-      callback();
-    },
-    writev(chunks, callback) {
-      count += chunks.length;
-      callback();
-    },
-  });
-  const t0 = now();
-  for (let i = 0; i < n; i++) {
-    await (stream.write(i) ? undefined : once(stream, 'drain'));
-  }
-  stream.end();
-  await once(stream, 'finish');
-  const ms = now() - t0;
-  checkCount('Writable', count, n);
-  return ms;
-}
-
-/** The floor: `await` a synchronous push onto an array, handed to the sink in batches of 500. */
-export async function runArrayQueue(n) {
-  let count = 0;
-  let batch = [];
-  const sink = (items) => {
-    count += items.length;
-  };
-  const push = (item) => {
-    batch.push(item);
-    if (batch.length >= BATCH) {
-      sink(batch);
-      batch = [];
-    }
-  };
-  const t0 = now();
-  for (let i = 0; i < n; i++) await push(i);
-  if (batch.length > 0) sink(batch);
-  const ms = now() - t0;
-  checkCount('array queue', count, n);
   return ms;
 }

@@ -8,6 +8,7 @@ import type { CircuitState } from '../../lib/circuit-breaker/circuit-breaker.js'
 import type { FeedbackEvent } from '../../lib/feedback/feedback-event.js';
 import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import { VirtualClock } from '../support/virtual-clock.js';
+import { arbitraryWatermarks } from '../support/arbitrary-watermarks.js';
 
 // The coordinator's level tracking (PressureSignal) is the imperative twin of toBackpressureLevel:
 // on any capacity, any valid watermarks and any depth sequence they must agree, except that an open
@@ -19,14 +20,7 @@ const fraction = fc.oneof(
   fc.double({ min: 0, max: 1, noNaN: true }),
 );
 
-/** Any watermarks `resolveWatermarks` accepts: softExit <= soft < hard, softExit <= hardExit <= hard. */
-const watermarks: fc.Arbitrary<Watermarks> = fc
-  .tuple(fraction, fraction, fraction, fraction, fc.boolean())
-  .map(([a, b, c, d, swap]) => {
-    const [softExit, x, y, hard] = [a, b, c, d].sort((p, q) => p - q) as [number, number, number, number];
-    return swap ? { softExit, soft: y, hardExit: x, hard } : { softExit, soft: x, hardExit: y, hard };
-  })
-  .filter((w) => w.soft < w.hard);
+const watermarks = arbitraryWatermarks(fraction);
 
 type Step = { depth: number } | { circuit: CircuitState } | { advance: number };
 

@@ -6,6 +6,7 @@ import { WriteCoordinator } from '../../lib/coordinator/write-coordinator.js';
 import { PressureSignal } from '../../lib/coordinator/pressure-signal.js';
 import { CoordinatorClosedError } from '../../lib/errors/coordinator-closed-error.js';
 import { VirtualClock } from '../support/virtual-clock.js';
+import { arbitraryWatermarks } from '../support/arbitrary-watermarks.js';
 
 // While there is room and the level cannot change, `trySubmit` and `submit` put an item straight
 // into the queue, without the admission test or the level step (the coordinator's steady room,
@@ -15,15 +16,7 @@ import { VirtualClock } from '../support/virtual-clock.js';
 // The same depths, levels, events, refusals and writes, whatever the capacity, watermarks,
 // strategy, timing, depth$ subscribers and re-entrant submits.
 
-const fraction = fc.integer({ min: 0, max: 1_000 }).map((n) => n / 1_000);
-
-const watermarks: fc.Arbitrary<Watermarks> = fc
-  .tuple(fraction, fraction, fraction, fraction, fc.boolean())
-  .map(([a, b, c, d, swap]) => {
-    const [softExit, x, y, hard] = [a, b, c, d].sort((p, q) => p - q) as [number, number, number, number];
-    return swap ? { softExit, soft: y, hardExit: x, hard } : { softExit, soft: x, hardExit: y, hard };
-  })
-  .filter((w) => w.soft < w.hard);
+const watermarks = arbitraryWatermarks();
 
 type Step =
   | { burst: number; via: 'trySubmit' | 'submit' }
