@@ -1,6 +1,6 @@
 import type { DeadLetterReason } from '../dead-letter/dead-letter-record.js';
 import type { Batch } from './batch-writer.js';
-import { STOPPED, STOPPING, heldItems, type CoordinatorCore } from './coordinator-core.js';
+import { STOPPED, STOPPING, heldItems, heldWeight, type CoordinatorCore } from './coordinator-core.js';
 import { closeSteadyRoom, refreshSteadyRoom } from './steady-room.js';
 
 // A batch's way out: taken by a worker, settled as written or dead-lettered, counted once, its
@@ -57,8 +57,9 @@ export function settleBatch<T>(
 ): void {
   const { counters, signal } = core;
   // The room freed (and any waiter admitted into it) changes what the steady room was worked out
-  // from: no item takes the fast path until it is worked out again below.
-  closeSteadyRoom(core);
+  // from: no item takes the fast path until it is worked out again below. Before this batch left
+  // (`inFlight` already counts it out), the depth was this batch's weight higher.
+  closeSteadyRoom(core, heldWeight(core) + batch.weight);
   const size = batch.items.length;
   const durationMs = core.scheduler.now() - batch.takenAt;
   if (reason === null) {

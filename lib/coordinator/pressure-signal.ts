@@ -178,14 +178,33 @@ export class PressureSignal {
   /**
    * The depth a new `depth$` subscriber gets first. During an emission, the last one emitted (the
    * rest follow in order). Otherwise the depth now, which may have risen past the last one seen
-   * here while nobody watched (see `steadyRise`): from now on every change is seen, from it on.
+   * here while nobody watched (see `steadyRise`): from now on every change is seen, from it on;
+   * unless a change is under way (below).
    */
   private depthOnSubscribe(): number {
     this.config.depthWatched?.();
     if (this.emitting) return this.reportedDepth;
     const depth = this.config.depth();
-    this.depthSeen = this.reportedDepth = depth;
-    return depth;
+    if (depth >= this.bandLow && depth < this.bandHigh) {
+      this.depthSeen = this.reportedDepth = depth;
+      return depth;
+    }
+    // Outside the band, the change that moved the depth is yet to be announced: the caller
+    // subscribes from inside it (a `writes$` or `dropped$` subscriber, a dead-letter queue). Start
+    // from the last depth announced; the change follows, with its level step, for everyone.
+    return this.reportedDepth;
+  }
+
+  /**
+   * Items taken on the fast path while nobody watched `depth$` moved the depth to `depth` without
+   * telling this signal: it starts from there (what a new `depth$` subscriber gets, what the next
+   * change is compared with). Only inside the band, where the level is the one it was; outside it,
+   * a change is under way and its level step is still to come.
+   */
+  caughtUp(depth: number): void {
+    if (depth < this.bandLow || depth >= this.bandHigh) return;
+    this.depthSeen = depth;
+    if (!this.emitting) this.reportedDepth = depth;
   }
 
   /**

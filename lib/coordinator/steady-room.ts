@@ -64,14 +64,18 @@ export function refreshSteadyRoom<T>(core: CoordinatorCore<T>): void {
 
 /**
  * @internal No item takes the fast path until `refreshSteadyRoom` works its room out again: called
- * before anything changes what that room was worked out from.
+ * before anything changes what that room was worked out from, or lets user code run before the
+ * full path announces the depth. The pressure signal learns the depth the fast path reached
+ * (`depthReached`, the depth now unless a change is already under way), which items taken while
+ * nobody watched `depth$` did not tell it.
  *
  * @example
  * ```ts
- * closeSteadyRoom(core); // a batch settled: its room is free, and the level may fall
+ * closeSteadyRoom(core); // a submit is about to wait for room
  * ```
  */
-export function closeSteadyRoom<T>(core: CoordinatorCore<T>): void {
+export function closeSteadyRoom<T>(core: CoordinatorCore<T>, depthReached = heldWeight(core)): void {
   core.steadyRoom = 0;
   core.steadyWeight = 0;
+  core.signal.caughtUp(depthReached);
 }

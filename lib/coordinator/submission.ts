@@ -76,14 +76,15 @@ export function offer<T>(
       return RESOLVED;
     }
   }
+  // The full path: a weighed item too heavy for the steady room may wait in line, and admitting it
+  // runs user code (dropped$, then depth$, level$ and feedback$ subscribers) before the room is
+  // worked out again; meanwhile nothing may take the fast path.
+  closeSteadyRoom(core);
   if (core.admission.tryAdmit(item, weight)) {
     core.signal.depthChanged();
     refreshSteadyRoom(core);
     return RESOLVED;
   }
-  // It may now wait in line (a weighed item too heavy for the steady room left, under 'block'):
-  // lighter newcomers must not take the fast path ahead of it.
-  closeSteadyRoom(core);
   return core.admission.overflowed(item, weight, options?.signal, options?.timeoutMs);
 }
 
@@ -151,6 +152,8 @@ export function trySubmit<T>(core: CoordinatorCore<T>, item: T): boolean {
     takeSteadyWeighed(core, item, weight);
     return true;
   }
+  // The full path, as in `offer`: nothing takes the fast path until the room is worked out again.
+  closeSteadyRoom(core);
   if (core.admission.claim(item, weight)) {
     core.signal.depthChanged();
     refreshSteadyRoom(core);

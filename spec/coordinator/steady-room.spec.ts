@@ -37,6 +37,12 @@ interface Scenario {
   overflow: OverflowStrategy;
   workers: number;
   refill: number;
+  /** The level on which the `level$` subscriber refills: after a fall, or on a rise. */
+  refillOn: 'ok' | 'hard';
+  /** A `dropped$` subscriber submits again (re-entrant, inside an admission). */
+  resubmitDropped: boolean;
+  /** A `depth$` subscriber comes from inside the first `writes$` event (while a batch settles). */
+  watchFromWrites: boolean;
   /** Items weigh 0, 1 or 2 (`weigh`), or nothing is weighed. */
   weighed: boolean;
   /** Writes `[from, from + length)` (counted from 1) fail: an outage that opens the breaker. */
@@ -46,7 +52,19 @@ interface Scenario {
 
 /** Everything a user can see of one run. */
 async function observe(scenario: Scenario): Promise<unknown> {
-  const { capacity, marks, overflow, workers, refill, weighed, outage, steps } = scenario;
+  const {
+    capacity,
+    marks,
+    overflow,
+    workers,
+    refill,
+    refillOn,
+    resubmitDropped,
+    watchFromWrites,
+    weighed,
+    outage,
+    steps,
+  } = scenario;
   const clock = new VirtualClock();
   const written: number[] = [];
   let writes = 0;
@@ -88,12 +106,26 @@ async function observe(scenario: Scenario): Promise<unknown> {
   coordinator.feedback$.subscribe((e) =>
     seen.push(['event', e.previousLevel, e.level, e.reason, e.queueSize]),
   );
+  let refills = 0;
   coordinator.level$.subscribe((level) => {
     seen.push(['level', level]);
-    // A producer that resumes from inside the emission: its submits are re-entrant.
-    if (level === 'ok' && coordinator.state === 'running')
-      for (let i = 0; i < refill; i++) seen.push(['refill', attempt(next++)]);
+    // A producer that resumes from inside the emission: its submits are re-entrant. Bounded: with
+    // 'drop-oldest' and weights, refilling on 'hard' can move the level down and up again forever.
+    if (level === refillOn && coordinator.state === 'running' && refills < 40)
+      for (let i = 0; i < refill; i++, refills++) seen.push(['refill', attempt(next++)]);
   });
+  let resubmits = 0;
+  if (resubmitDropped) {
+    coordinator.dropped$.subscribe(() => {
+      if (resubmits++ < 10 && coordinator.state === 'running') seen.push(['resubmit', attempt(next++)]);
+    });
+  }
+  if (watchFromWrites) {
+    const first = coordinator.writes$.subscribe(() => {
+      first.unsubscribe();
+      coordinator.depth$.subscribe((d) => seen.push(['depth from writes$', d]));
+    });
+  }
   const outcomes: Promise<unknown>[] = [];
   for (const s of steps) {
     if ('advance' in s) await clock.advance(s.advance);
@@ -119,6 +151,9 @@ describe('the steady room (items taken without the admission test or the level s
           overflow: fc.constantFrom<OverflowStrategy>('block', 'reject', 'drop-newest', 'drop-oldest'),
           workers: fc.integer({ min: 1, max: 3 }),
           refill: fc.integer({ min: 0, max: 6 }),
+          refillOn: fc.constantFrom<'ok' | 'hard'>('ok', 'hard'),
+          resubmitDropped: fc.boolean(),
+          watchFromWrites: fc.boolean(),
           weighed: fc.boolean(),
           outage: fc.option(
             fc.record({ from: fc.integer({ min: 1, max: 6 }), length: fc.integer({ min: 1, max: 8 }) }),
@@ -216,6 +251,58 @@ describe('the steady room (items taken without the admission test or the level s
     const stopping = coordinator.stop({ drain: false });
     await clock.until(() => coordinator.state === 'stopped', 60_000);
     await stopping;
+  });
+
+  it('a weighed item too heavy for the steady room closes it before subscribers run', async () => {
+    const clock = new VirtualClock();
+    const coordinator = new WriteCoordinator<number>({
+      sink: () => new Promise<void>(() => undefined),
+      capacity: 10,
+      batchSize: 10,
+      flushIntervalMs: 1_000,
+      weigh: (item) => item,
+      watermarks: { soft: 0.5, softExit: 0.4, hard: 0.9, hardExit: 0.7 },
+      bus: null,
+      scheduler: clock,
+    });
+    const nested: boolean[] = [];
+    // A producer that tries once more when it hears 'hard': it must find the coordinator full.
+    coordinator.level$.subscribe((level) => {
+      if (level === 'hard') nested.push(coordinator.trySubmit(1));
+    });
+    for (let i = 0; i < 3; i++) coordinator.trySubmit(1); // weight 3; steady room 1 (soft at 5)
+    expect(coordinator.trySubmit(7)).toBe(true); // weight 10: 'hard'
+    expect(nested).toEqual([false]);
+    expect(coordinator.health()).toMatchObject({ queuedWeight: 10, submitted: 4 });
+    const stopping = coordinator.stop({ drain: false });
+    await clock.until(() => coordinator.state === 'stopped', 60_000);
+    await stopping;
+  });
+
+  it('a depth$ subscriber that comes while a batch settles (from writes$) leaves the level step to come', async () => {
+    const clock = new VirtualClock();
+    const coordinator = new WriteCoordinator<number>({
+      sink: () => new Promise<void>((resolve) => clock.schedule(resolve, 5)),
+      capacity: 10,
+      batchSize: 10,
+      flushIntervalMs: 1_000,
+      workers: 1,
+      bus: null,
+      scheduler: clock,
+    });
+    const depths: number[] = [];
+    const levels: string[] = [];
+    coordinator.level$.subscribe((level) => levels.push(level));
+    const once = coordinator.writes$.subscribe(() => {
+      once.unsubscribe();
+      coordinator.depth$.subscribe((depth) => depths.push(depth));
+    });
+    for (let i = 0; i < 10; i++) coordinator.trySubmit(i); // 'hard', a full batch taken at once
+    await clock.advance(5); // written: the depth falls to 0
+    expect(coordinator.level).toBe('ok');
+    expect(levels).toEqual(['ok', 'soft', 'hard', 'ok']);
+    expect(depths).toEqual([10, 0]); // the last depth announced, then the change
+    await coordinator.stop();
   });
 
   it('refuses after stop, however much steady room there was', async () => {
